@@ -1,0 +1,151 @@
+/**
+ * One small error hierarchy. Every error carries structured data; messages are
+ * sentence case, action first, detail after a colon, values quoted.
+ *
+ * @module
+ */
+
+/** Base of every error netform raises on purpose. */
+export class NetformError extends Error {
+  override name = "NetformError";
+}
+
+/** One problem found in a manifest. */
+export interface ManifestIssue {
+  /** Dotted path in the manifest, e.g. `namespaces.ns1.links.ipvl1.parent`. */
+  path: string;
+  message: string;
+  /** What to do about it. */
+  hint?: string;
+}
+
+/** A manifest that cannot be loaded or is invalid. Nothing was changed. */
+export class ManifestError extends NetformError {
+  override name = "ManifestError";
+  constructor(readonly file: string, readonly issues: readonly ManifestIssue[], options?: ErrorOptions) {
+    super(
+      `Invalid manifest "${file}": ` +
+        issues.map((i) => `${i.path ? i.path + ": " : ""}${i.message}${i.hint ? ` (${i.hint})` : ""}`)
+          .join("; "),
+      options,
+    );
+  }
+}
+
+/** The desired state cannot be reached from the observed one (a conflict, a missing link). */
+export class PlanError extends NetformError {
+  override name = "PlanError";
+  constructor(message: string, readonly addresses: readonly string[] = [], options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+/** Error classes a kernel (real or simulated) reports, by errno name. */
+export type KernelErrorCode =
+  | "EEXIST"
+  | "ENODEV"
+  | "EBUSY"
+  | "EINVAL"
+  | "EADDRINUSE"
+  | "EADDRNOTAVAIL"
+  | "ENOENT"
+  | "ESRCH"
+  | "EOPNOTSUPP"
+  | "ENETUNREACH"
+  | "ELOOP"
+  | "EPERM"
+  | "ERANGE"
+  | "ENOTSUP";
+
+/** Numeric errno values (Linux, x86_64). */
+export const ERRNO: Readonly<Record<KernelErrorCode, number>> = {
+  EPERM: 1,
+  ENOENT: 2,
+  ESRCH: 3,
+  EBUSY: 16,
+  EEXIST: 17,
+  ENODEV: 19,
+  EINVAL: 22,
+  ERANGE: 34,
+  ELOOP: 40,
+  EOPNOTSUPP: 95,
+  EADDRINUSE: 98,
+  EADDRNOTAVAIL: 99,
+  ENETUNREACH: 101,
+  ENOTSUP: 524,
+};
+
+/** A kernel refused an operation. `code` is the errno name; `kernelMessage` the extended ack. */
+export class KernelError extends NetformError {
+  override name = "KernelError";
+  constructor(
+    readonly code: KernelErrorCode,
+    readonly action: string,
+    readonly kernelMessage?: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${action}: ${kernelMessage ?? describeErrno(code)} (${code})`, options);
+  }
+  get errno(): number {
+    return ERRNO[this.code];
+  }
+}
+
+function describeErrno(code: KernelErrorCode): string {
+  switch (code) {
+    case "EEXIST":
+      return "File exists";
+    case "ENODEV":
+      return "No such device";
+    case "EBUSY":
+      return "Device or resource busy";
+    case "EINVAL":
+      return "Invalid argument";
+    case "EADDRINUSE":
+      return "Address already in use";
+    case "EADDRNOTAVAIL":
+      return "Cannot assign requested address";
+    case "ENOENT":
+      return "No such file or directory";
+    case "ESRCH":
+      return "No such process";
+    case "EOPNOTSUPP":
+      return "Operation not supported";
+    case "ENETUNREACH":
+      return "Network is unreachable";
+    case "ELOOP":
+      return "Too many levels of symbolic links";
+    case "EPERM":
+      return "Operation not permitted";
+    case "ERANGE":
+      return "Numerical result out of range";
+    case "ENOTSUP":
+      return "Unknown error 524";
+  }
+}
+
+/** Applying a plan failed part-way; says what was done before the failure. */
+export class ApplyError extends NetformError {
+  override name = "ApplyError";
+  constructor(
+    message: string,
+    readonly done: readonly string[],
+    readonly failed: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** After apply, observing again still shows differences from the desired state. */
+export class VerifyError extends NetformError {
+  override name = "VerifyError";
+  constructor(message: string, readonly remaining: readonly string[]) {
+    super(message);
+  }
+}
+
+/** Bad command-line use, an unreadable file, a missing driver. */
+export class UsageError extends NetformError {
+  override name = "UsageError";
+}

@@ -1,0 +1,96 @@
+/**
+ * A plan is plain, versioned data: the changes to show (sorted by address) and
+ * the steps to run (in dependency order). `apply` needs nothing else, so a plan
+ * saved with `--out` is applied exactly as it was shown.
+ *
+ * @module
+ */
+import type { Operation } from "../model/operations.ts";
+
+/** Bump the minor version for additive changes, the major for breaking ones. */
+export const PLAN_FORMAT_VERSION = "1.0";
+
+export type Action = "create" | "update" | "replace" | "delete" | "import";
+export type ResourceType = "namespace" | "link" | "address" | "route";
+
+/** A display value of one attribute. */
+export type AttributeValue = string | number | boolean | null;
+export type Attributes = Record<string, AttributeValue>;
+
+export interface Change {
+  /** Stable identity: `namespace.ns1`, `link.ns1.ipvl1`, `address.ns1.ipvl1["10.0.0.2/24"]`, `route.ns1.main["default"]`. */
+  address: string;
+  type: ResourceType;
+  /** The namespace the object lives in (`root` for the host's own). */
+  namespace: string;
+  action: Action;
+  /** Attributes before the change; `null` when created. */
+  before: Attributes | null;
+  /** Attributes after the change; `null` when deleted. */
+  after: Attributes | null;
+  /** Attributes whose change forces the replacement (action `replace`). */
+  replacePaths: string[];
+  /** Why; for display only. */
+  reason: string;
+  /**
+   * Set when the kernel removes this object together with another one (a link
+   * in a deleted namespace, the slaves of a deleted master): no step of its own.
+   */
+  cascadeOf?: string;
+}
+
+/** One kernel operation, tagged with the change it belongs to. */
+export interface Step {
+  change: string;
+  operation: Operation;
+}
+
+export interface PlanSummary {
+  import: number;
+  add: number;
+  change: number;
+  destroy: number;
+}
+
+export interface Plan {
+  formatVersion: typeof PLAN_FORMAT_VERSION;
+  /** `apply` converges to the manifest; `destroy` removes what the topology owns. */
+  kind: "apply" | "destroy";
+  topology: string;
+  /** Changes in address order, for display. */
+  changes: Change[];
+  /** Operations in execution order. */
+  steps: Step[];
+  summary: PlanSummary;
+}
+
+/** Counts changes the way Terraform does: a replace is one add and one destroy. */
+export function summarize(changes: readonly Change[]): PlanSummary {
+  const summary: PlanSummary = { import: 0, add: 0, change: 0, destroy: 0 };
+  for (const c of changes) {
+    switch (c.action) {
+      case "create":
+        summary.add++;
+        break;
+      case "update":
+        summary.change++;
+        break;
+      case "replace":
+        summary.add++;
+        summary.destroy++;
+        break;
+      case "delete":
+        summary.destroy++;
+        break;
+      case "import":
+        summary.import++;
+        break;
+    }
+  }
+  return summary;
+}
+
+/** True when the plan changes nothing. */
+export function isEmpty(plan: Plan): boolean {
+  return plan.changes.length === 0;
+}
