@@ -22,10 +22,16 @@ export interface ManifestIssue {
 /** A manifest that cannot be loaded or is invalid. Nothing was changed. */
 export class ManifestError extends NetformError {
   override name = "ManifestError";
-  constructor(readonly file: string, readonly issues: readonly ManifestIssue[], options?: ErrorOptions) {
+  constructor(
+    readonly file: string,
+    readonly issues: readonly ManifestIssue[],
+    options?: ErrorOptions,
+  ) {
     super(
       `Invalid manifest "${file}": ` +
-        issues.map((i) => `${i.path ? i.path + ": " : ""}${i.message}${i.hint ? ` (${i.hint})` : ""}`)
+        issues.map((i) =>
+          `${i.path ? i.path + ": " : ""}${i.message}${i.hint ? ` (${i.hint})` : ""}`
+        )
           .join("; "),
       options,
     );
@@ -52,6 +58,7 @@ export type KernelErrorCode =
   | "ESRCH"
   | "EOPNOTSUPP"
   | "ENETUNREACH"
+  | "ENETDOWN"
   | "ELOOP"
   | "EPERM"
   | "ERANGE"
@@ -71,6 +78,7 @@ export const ERRNO: Readonly<Record<KernelErrorCode, number>> = {
   EOPNOTSUPP: 95,
   EADDRINUSE: 98,
   EADDRNOTAVAIL: 99,
+  ENETDOWN: 100,
   ENETUNREACH: 101,
   ENOTSUP: 524,
 };
@@ -113,6 +121,8 @@ function describeErrno(code: KernelErrorCode): string {
       return "Operation not supported";
     case "ENETUNREACH":
       return "Network is unreachable";
+    case "ENETDOWN":
+      return "Network is down";
     case "ELOOP":
       return "Too many levels of symbolic links";
     case "EPERM":

@@ -16,6 +16,8 @@ export interface Driver {
   observe(): Promise<HostState>;
   /** Executes one operation; throws `KernelError` when the kernel refuses it. */
   execute(operation: Operation): Promise<void>;
+  /** The whole host as a sim snapshot (JSON text), to plan against later without root. */
+  snapshot(): Promise<string>;
   /** Persists state where the driver has any (the sim's snapshot file). */
   flush?(): Promise<void>;
   close?(): void;

@@ -109,7 +109,7 @@ export interface TopologyInput {
  *
  * @example
  * ```ts
- * import { topology } from "../mod.ts";
+ * import { topology } from "../../mod.ts";
  *
  * export default topology({
  *   name: "demo",

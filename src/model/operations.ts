@@ -48,7 +48,15 @@ export type Operation =
   | { op: "link.create"; link: LinkSpec }
   | { op: "link.update"; namespace: string; name: string; changes: LinkChanges }
   | { op: "link.delete"; namespace: string; name: string }
-  | { op: "address.add"; namespace: string; link: string; cidr: string; protocol: number }
+  /** `replace` re-marks an existing identical address (NLM_F_REPLACE) instead of failing. */
+  | {
+    op: "address.add";
+    namespace: string;
+    link: string;
+    cidr: string;
+    protocol: number;
+    replace?: boolean;
+  }
   | { op: "address.delete"; namespace: string; link: string; cidr: string }
   /** `replace` updates an existing route with the same identity in place. */
   | { op: "route.add"; namespace: string; route: Route; replace?: boolean }

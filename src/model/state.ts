@@ -52,7 +52,8 @@ export type Address = z.infer<typeof AddressSchema>;
 const linkCommon = {
   /** Administrative state (IFF_UP). */
   up: z.boolean().optional(),
-  mtu: z.number().int().min(68).max(65535).optional(),
+  // lo reports 65536; other kinds stop at 65535 (ETH_MAX_MTU).
+  mtu: z.number().int().min(68).max(65536).optional(),
   /** Bridge this link is a port of (same namespace). */
   master: z.string().optional(),
   /** IFLA_IFALIAS; carries the ownership marker. */

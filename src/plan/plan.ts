@@ -6,6 +6,7 @@
  * @module
  */
 import type { Operation } from "../model/operations.ts";
+import type { Topology } from "../model/state.ts";
 
 /** Bump the minor version for additive changes, the major for breaking ones. */
 export const PLAN_FORMAT_VERSION = "1.0";
@@ -62,6 +63,11 @@ export interface Plan {
   /** Operations in execution order. */
   steps: Step[];
   summary: PlanSummary;
+  /**
+   * The state the plan converges to, so a saved plan can be verified after
+   * apply without the manifest (empty for a destroy plan).
+   */
+  desired: Topology;
 }
 
 /** Counts changes the way Terraform does: a replace is one add and one destroy. */

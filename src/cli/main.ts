@@ -1,0 +1,106 @@
+/**
+ * The command line: parse, call the library, print; one handler maps errors
+ * to exit codes (0 success, 1 error, 2 changes present with --detailed-exitcode).
+ *
+ * @module
+ */
+import { Command, CommanderError } from "@commander-js/extra-typings";
+import { ManifestError, NetformError } from "../errors.ts";
+import {
+  applyCommand,
+  destroyCommand,
+  type ExitCode,
+  planCommand,
+  showCommand,
+  snapshotCommand,
+  validateCommand,
+} from "./commands.ts";
+import { demoCommand } from "./demo.ts";
+import { driverOption, jsonOption, stateOption } from "./options.ts";
+
+export const VERSION = "0.1.0";
+
+function program(run: (code: Promise<ExitCode>) => void) {
+  const cli = new Command()
+    .name("netform")
+    .description("Declarative, typed infrastructure-as-code for Linux host networking")
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => Deno.stderr.writeSync(new TextEncoder().encode(s)) });
+
+  cli.command("validate").description("check a manifest without touching any host")
+    .argument("<manifest>", "manifest module (.ts)")
+    .addOption(jsonOption())
+    .action((file, o) => run(validateCommand(file, o)));
+
+  cli.command("plan").description("show what apply would change")
+    .argument("<manifest>", "manifest module (.ts)")
+    .addOption(driverOption()).addOption(stateOption()).addOption(jsonOption())
+    .option("--out <file>", "save the plan as JSON for `apply <file>`")
+    .option("--destroy", "plan the removal of everything the topology owns")
+    .option("--detailed-exitcode", "exit 0 with no changes, 1 on error, 2 with changes")
+    .action((file, o) => run(planCommand(file, o)));
+
+  cli.command("apply").description("change the host to match a manifest or a saved plan")
+    .argument("<manifest-or-plan>", "manifest module (.ts) or a plan saved with --out (.json)")
+    .addOption(driverOption()).addOption(stateOption()).addOption(jsonOption())
+    .option("--auto-approve", "do not ask for confirmation")
+    .action((file, o) => run(applyCommand(file, o)));
+
+  cli.command("destroy").description("remove everything the manifest's topology owns")
+    .argument("<manifest>", "manifest module (.ts)")
+    .addOption(driverOption()).addOption(stateOption()).addOption(jsonOption())
+    .option("--auto-approve", "do not ask for confirmation")
+    .action((file, o) => run(destroyCommand(file, o)));
+
+  cli.command("show").description("print the host's network state as netform sees it")
+    .addOption(driverOption()).addOption(stateOption()).addOption(jsonOption())
+    .action((o) => run(showCommand(o)));
+
+  cli.command("snapshot").description("capture the host as a snapshot for --driver sim --state")
+    .addOption(driverOption()).addOption(stateOption())
+    .option("--out <file>", "write the snapshot here instead of stdout")
+    .action((o) => run(snapshotCommand(o)));
+
+  cli.command("demo").description(
+    "plan, apply and destroy the HOWTO example on the simulated kernel",
+  )
+    .action(() => run(demoCommand()));
+
+  return cli;
+}
+
+/** Runs the CLI and returns the exit code. */
+export async function main(args: string[]): Promise<number> {
+  let pending: Promise<ExitCode> | undefined;
+  try {
+    await program((p) => (pending = p)).parseAsync(args, { from: "user" });
+    return pending ? await pending : 0;
+  } catch (error) {
+    return report(error);
+  }
+}
+
+function report(error: unknown): number {
+  const write = (s: string) => Deno.stderr.writeSync(new TextEncoder().encode(s + "\n"));
+  if (error instanceof CommanderError) {
+    return error.code === "commander.helpDisplayed" || error.code === "commander.version" ||
+        error.code === "commander.help"
+      ? 0
+      : 1;
+  }
+  if (error instanceof ManifestError) {
+    write(`Error: Invalid manifest "${error.file}":`);
+    for (const issue of error.issues) {
+      write(`  - ${issue.path ? issue.path + ": " : ""}${issue.message}`);
+      if (issue.hint) write(`    ${issue.hint}`);
+    }
+    return 1;
+  }
+  if (error instanceof NetformError) {
+    write(`Error: ${error.message}`);
+    return 1;
+  }
+  write(`Error: unexpected failure: ${(error as Error)?.stack ?? String(error)}`);
+  return 1;
+}

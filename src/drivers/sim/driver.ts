@@ -1,0 +1,72 @@
+/**
+ * The `sim` driver: the simulated kernel behind the `Driver` interface, kept
+ * in a snapshot file between runs.
+ *
+ * @module
+ */
+import type { Driver } from "../driver.ts";
+import type { Operation } from "../../model/operations.ts";
+import type { HostState } from "../../model/state.ts";
+import { UsageError } from "../../errors.ts";
+import type { SimKernel } from "./kernel.ts";
+import { observeState } from "./observe.ts";
+import { defaultHost, parseSnapshot, serializeSnapshot, toSnapshot } from "./snapshot.ts";
+
+/** A driver over an in-memory {@linkcode SimKernel}. */
+export class SimDriver implements Driver {
+  readonly name = "sim";
+  readonly description: string;
+
+  /** `stateFile`: where `flush()` writes the snapshot; none keeps it in memory. */
+  constructor(readonly kernel: SimKernel, readonly stateFile?: string) {
+    this.description = stateFile
+      ? `simulated kernel in "${stateFile}"`
+      : "simulated kernel in memory";
+  }
+
+  /**
+   * Opens a simulator: no file → the default host in memory; a missing file →
+   * the default host, written by `flush()`; an existing file → its snapshot.
+   */
+  static async open(stateFile?: string): Promise<SimDriver> {
+    if (stateFile === undefined) return new SimDriver(defaultHost());
+    let text: string;
+    try {
+      text = await Deno.readTextFile(stateFile);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return new SimDriver(defaultHost(), stateFile);
+      throw new UsageError(`Cannot read snapshot "${stateFile}": ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+    return new SimDriver(parseSnapshot(text, stateFile), stateFile);
+  }
+
+  observe(): Promise<HostState> {
+    return Promise.resolve(observeState(this.kernel.state));
+  }
+
+  execute(operation: Operation): Promise<void> {
+    try {
+      this.kernel.execute(operation);
+      return Promise.resolve();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  snapshot(): Promise<string> {
+    return Promise.resolve(serializeSnapshot(toSnapshot(this.kernel)));
+  }
+
+  /** Writes the snapshot (stable key order, 2-space JSON, trailing newline). */
+  async flush(): Promise<void> {
+    if (this.stateFile === undefined) return;
+    await Deno.writeTextFile(this.stateFile, serializeSnapshot(toSnapshot(this.kernel)));
+  }
+}
+
+/** Same as {@linkcode SimDriver.open}. */
+export function openSimDriver(stateFile?: string): Promise<SimDriver> {
+  return SimDriver.open(stateFile);
+}

@@ -1,0 +1,240 @@
+/**
+ * Addresses and routes: resources of their own, owned through their protocol
+ * number. Those the kernel removes with a link or namespace are shown as
+ * deleted (or replaced, when the topology still wants them) without a step.
+ *
+ * @module
+ */
+import { PlanError } from "../errors.ts";
+import { KERNEL_PROTOCOL, NETFORM_PROTOCOL, tableName } from "../model/names.ts";
+import type { Route } from "../model/state.ts";
+import {
+  addressAddress,
+  linkAddress,
+  namespaceAddress,
+  routeAddress,
+  routeDestination,
+  routeKey,
+} from "./address.ts";
+import { ownsAddress, ownsRoute } from "./ownership.ts";
+import type { Attributes } from "./plan.ts";
+import type { PlanContext } from "./planner.ts";
+
+/** The removal that takes a link (and so its addresses and routes), if any. */
+function removedWith(ctx: PlanContext, namespace: string, link: string): string | undefined {
+  if (ctx.removal.namespaces.has(namespace)) return namespaceAddress(namespace);
+  const removed = ctx.removal.links.get(`${namespace}/${link}`);
+  return removed ? linkAddress(namespace, link) : undefined;
+}
+
+export function diffAddresses(ctx: PlanContext): void {
+  const { desired, observed, remaining, topology } = ctx;
+  // Owned addresses that the topology no longer wants.
+  for (const [namespace, ns] of Object.entries(observed.namespaces)) {
+    for (const [name, link] of Object.entries(ns.links)) {
+      const wanted = new Set(
+        desired.namespaces[namespace]?.links[name]?.addresses.map((a) => a.cidr),
+      );
+      const cause = removedWith(ctx, namespace, name);
+      for (const a of link.addresses) {
+        if (!ownsAddress(a, link, topology) || (wanted.has(a.cidr) && cause === undefined)) {
+          continue;
+        }
+        if (wanted.has(a.cidr)) continue; // recreated below as a replacement
+        const address = addressAddress(namespace, name, a.cidr);
+        ctx.changes.push({
+          address,
+          type: "address",
+          namespace,
+          action: "delete",
+          before: { address: a.cidr, link: name },
+          after: null,
+          replacePaths: [],
+          reason: "it is not in the topology",
+          ...(cause ? { cascadeOf: cause } : {}),
+        });
+        if (!cause) {
+          ctx.steps.push({
+            change: address,
+            operation: { op: "address.delete", namespace, link: name, cidr: a.cidr },
+            depth: ctx.depthOf(namespace, name),
+          });
+        }
+      }
+    }
+  }
+  // Addresses the topology wants.
+  for (const [namespace, ns] of Object.entries(desired.namespaces)) {
+    for (const [name, link] of Object.entries(ns.links)) {
+      const now = remaining.namespaces[namespace]?.links[name];
+      const before = observed.namespaces[namespace]?.links[name];
+      const cause = removedWith(ctx, namespace, name);
+      for (const a of link.addresses) {
+        const address = addressAddress(namespace, name, a.cidr);
+        const have = now?.addresses.find((x) => x.cidr === a.cidr);
+        const attributes = { address: a.cidr, link: name };
+        if (have && have.protocol === NETFORM_PROTOCOL) continue;
+        if (have) {
+          ctx.changes.push({
+            address,
+            type: "address",
+            namespace,
+            action: "import",
+            before: { ...attributes, protocol: have.protocol },
+            after: { ...attributes, protocol: NETFORM_PROTOCOL },
+            replacePaths: [],
+            reason: "it exists; it will be marked as owned",
+          });
+        } else {
+          const hadIt = cause !== undefined && before?.addresses.some((x) => x.cidr === a.cidr);
+          ctx.changes.push({
+            address,
+            type: "address",
+            namespace,
+            action: hadIt ? "replace" : "create",
+            before: hadIt ? attributes : null,
+            after: attributes,
+            replacePaths: [],
+            reason: hadIt
+              ? `deleted by the kernel with ${cause}; added again`
+              : "it is in the topology",
+          });
+        }
+        ctx.steps.push({
+          change: address,
+          operation: {
+            op: "address.add",
+            namespace,
+            link: name,
+            cidr: a.cidr,
+            protocol: NETFORM_PROTOCOL,
+            ...(have ? { replace: true } : {}),
+          },
+          depth: ctx.depthOf(namespace, name),
+        });
+      }
+    }
+  }
+}
+
+export function routeAttributes(route: Route): Attributes {
+  const a: Attributes = { to: routeDestination({ to: route.to, metric: 0 }), type: route.type };
+  if (route.via !== undefined) a.via = route.via;
+  if (route.dev !== undefined) a.dev = route.dev;
+  if (route.scope !== undefined) a.scope = route.scope;
+  a.metric = route.metric;
+  a.table = tableName(route.table);
+  if (route.src !== undefined) a.src = route.src;
+  return a;
+}
+
+/** Attributes that differ, comparing only what the topology sets. */
+function routeDifferences(want: Route, have: Route): string[] {
+  const diffs: string[] = [];
+  if (want.type !== have.type) diffs.push("type");
+  if (want.via !== have.via) diffs.push("via");
+  if (want.dev !== undefined && want.dev !== have.dev) diffs.push("dev");
+  if (want.scope !== undefined && want.scope !== have.scope) diffs.push("scope");
+  if (want.src !== undefined && want.src !== have.src) diffs.push("src");
+  return diffs;
+}
+
+export function diffRoutes(ctx: PlanContext): void {
+  const { desired, observed, remaining, topology } = ctx;
+  for (const [namespace, ns] of Object.entries(observed.namespaces)) {
+    const wanted = new Set((desired.namespaces[namespace]?.routes ?? []).map(routeKey));
+    const left = new Set((remaining.namespaces[namespace]?.routes ?? []).map(routeKey));
+    for (const route of ns.routes) {
+      if (!ownsRoute(observed, namespace, route, topology)) continue;
+      const key = routeKey(route);
+      const gone = !left.has(key);
+      if (wanted.has(key)) continue; // kept, updated or recreated below
+      const cause = gone
+        ? (ctx.removal.namespaces.has(namespace)
+          ? namespaceAddress(namespace)
+          : linkAddress(namespace, route.dev ?? ""))
+        : undefined;
+      const address = routeAddress(namespace, route);
+      ctx.changes.push({
+        address,
+        type: "route",
+        namespace,
+        action: "delete",
+        before: routeAttributes(route),
+        after: null,
+        replacePaths: [],
+        reason: "it is not in the topology",
+        ...(cause ? { cascadeOf: cause } : {}),
+      });
+      if (!cause) {
+        ctx.steps.push({
+          change: address,
+          operation: { op: "route.delete", namespace, route },
+          depth: 0,
+        });
+      }
+    }
+  }
+  for (const [namespace, ns] of Object.entries(desired.namespaces)) {
+    const now = new Map(
+      (remaining.namespaces[namespace]?.routes ?? []).map((r) => [routeKey(r), r]),
+    );
+    const before = new Map(
+      (observed.namespaces[namespace]?.routes ?? []).map((r) => [routeKey(r), r]),
+    );
+    for (const want of ns.routes) {
+      const key = routeKey(want);
+      const address = routeAddress(namespace, want);
+      const have = now.get(key);
+      const add = (replace: boolean) =>
+        ctx.steps.push({
+          change: address,
+          operation: { op: "route.add", namespace, route: want, ...(replace ? { replace } : {}) },
+          depth: 0,
+        });
+      if (!have) {
+        const old = before.get(key);
+        const recreated = old !== undefined && ownsRoute(observed, namespace, old, topology);
+        ctx.changes.push({
+          address,
+          type: "route",
+          namespace,
+          action: recreated ? "replace" : "create",
+          before: recreated ? routeAttributes(old) : null,
+          after: routeAttributes(want),
+          replacePaths: [],
+          reason: recreated
+            ? "deleted by the kernel with the link it goes through; added again"
+            : "it is in the topology",
+        });
+        add(false);
+        continue;
+      }
+      const diffs = routeDifferences(want, have);
+      const owned = ownsRoute(remaining, namespace, have, topology);
+      if (have.protocol === KERNEL_PROTOCOL) {
+        if (diffs.length === 0) continue; // the kernel's own route already does it
+        throw new PlanError(
+          `Cannot add route "${routeDestination(want)}" (table ${
+            tableName(want.table)
+          }) in namespace ` +
+            `"${namespace}": the kernel's route for a connected subnet has the same destination and ` +
+            `metric; give the route another metric`,
+          [address],
+        );
+      }
+      if (owned && diffs.length === 0) continue;
+      ctx.changes.push({
+        address,
+        type: "route",
+        namespace,
+        action: owned ? "update" : "import",
+        before: routeAttributes(have),
+        after: routeAttributes({ ...want, dev: want.dev ?? have.dev }),
+        replacePaths: [],
+        reason: owned ? `${diffs.join(", ")} differ` : "it exists; it will be marked as owned",
+      });
+      add(true);
+    }
+  }
+}

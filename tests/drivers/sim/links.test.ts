@@ -1,0 +1,323 @@
+import assert from "node:assert/strict";
+import { assertRefused, create, host, link } from "./helpers.ts";
+
+Deno.test("creating a link refuses what rtnl_newlink refuses", async (t) => {
+  const cases = [
+    {
+      name: "a name longer than 15 bytes",
+      op: create({ name: "a234567890123456", kind: "dummy" }),
+      code: "ERANGE",
+    },
+    {
+      name: "a name taken in the namespace",
+      op: create({ name: "eth0", kind: "dummy" }),
+      code: "EEXIST",
+    },
+    {
+      name: "a missing namespace",
+      op: create({ name: "d0", kind: "dummy", namespace: "nope" }),
+      code: "ENOENT",
+    },
+    { name: "an MTU below 68", op: create({ name: "d0", kind: "dummy", mtu: 60 }), code: "EINVAL" },
+    {
+      name: "an alias of 256 bytes",
+      op: create({ name: "d0", kind: "dummy", alias: "x".repeat(256) }),
+      code: "ERANGE",
+    },
+    {
+      name: "a macvlan without a parent",
+      op: create({ name: "m0", kind: "macvlan" }),
+      code: "EINVAL",
+    },
+    {
+      name: "a macvlan on a missing parent",
+      op: create({ name: "m0", kind: "macvlan", parent: { namespace: "root", name: "eth9" } }),
+      code: "ENODEV",
+    },
+    {
+      name: "a macvlan on lo",
+      op: create({ name: "m0", kind: "macvlan", parent: { namespace: "root", name: "lo" } }),
+      code: "EINVAL",
+    },
+    {
+      name: "a macvlan with an MTU above its lower device's",
+      op: create({
+        name: "m0",
+        kind: "macvlan",
+        parent: { namespace: "root", name: "eth0" },
+        mtu: 9000,
+      }),
+      code: "EINVAL",
+    },
+    {
+      name: "a master that is not a bridge",
+      op: create({ name: "d0", kind: "dummy", master: "eth0" }),
+      code: "EOPNOTSUPP",
+    },
+    {
+      name: "a missing master",
+      op: create({ name: "d0", kind: "dummy", master: "br9" }),
+      code: "ENODEV",
+    },
+  ];
+  for (const c of cases) {
+    await t.step(c.name, () => assertRefused(host(), c.op, c.code));
+  }
+});
+
+Deno.test("a 15-byte name is accepted", () => {
+  const k = host();
+  k.execute(create({ name: "a23456789012345", kind: "dummy" }));
+  assert.ok(link(k, "root", "a23456789012345"));
+});
+
+Deno.test("a new link gets the next ifindex of its namespace and MTU 1500", () => {
+  const k = host();
+  k.execute(create({ name: "d0", kind: "dummy", namespace: "ns1" }));
+  const d0 = link(k, "ns1", "d0")!;
+  assert.equal(d0.ifindex, 2);
+  assert.equal(d0.mtu, 1500);
+  assert.equal(link(k, "root", "eth0")!.ifindex, 2);
+});
+
+Deno.test("a macvlan defaults to its lower device's MTU, vepa mode and a generated MAC", () => {
+  const k = host();
+  k.execute(create({ name: "m0", kind: "macvlan", parent: { namespace: "root", name: "eth0" } }));
+  const m0 = link(k, "root", "m0")!;
+  assert.equal(m0.mtu, 1500);
+  assert.equal(m0.macvlanMode, "vepa");
+  assert.match(m0.mac, /^02:00:/);
+  assert.notEqual(m0.mac, link(k, "root", "eth0")!.mac);
+});
+
+Deno.test("a macvlan on a macvlan uses the real lower device", () => {
+  const k = host();
+  k.execute(create({ name: "m0", kind: "macvlan", parent: { namespace: "root", name: "eth0" } }));
+  k.execute(create({ name: "m1", kind: "macvlan", parent: { namespace: "root", name: "m0" } }));
+  assert.deepEqual(link(k, "root", "m1")!.parent, { namespace: "root", ifindex: 2 });
+});
+
+Deno.test("macvlan passthru owns its lower device", async (t) => {
+  await t.step("a second macvlan next to passthru is refused", () => {
+    const k = host();
+    k.execute(
+      create({
+        name: "m0",
+        kind: "macvlan",
+        parent: { namespace: "root", name: "eth0" },
+        macvlanMode: "passthru",
+      }),
+    );
+    assertRefused(
+      k,
+      create({ name: "m1", kind: "macvlan", parent: { namespace: "root", name: "eth0" } }),
+      "EINVAL",
+    );
+  });
+  await t.step("switching into passthru is refused", () => {
+    const k = host();
+    k.execute(create({ name: "m0", kind: "macvlan", parent: { namespace: "root", name: "eth0" } }));
+    assertRefused(k, {
+      op: "link.update",
+      namespace: "root",
+      name: "m0",
+      changes: { macvlanMode: "passthru" },
+    }, "EINVAL");
+  });
+  await t.step("switching out of passthru is refused", () => {
+    const k = host();
+    k.execute(
+      create({
+        name: "m0",
+        kind: "macvlan",
+        parent: { namespace: "root", name: "eth0" },
+        macvlanMode: "passthru",
+      }),
+    );
+    assertRefused(k, {
+      op: "link.update",
+      namespace: "root",
+      name: "m0",
+      changes: { macvlanMode: "bridge" },
+    }, "EINVAL");
+  });
+  await t.step("other mode changes are allowed", () => {
+    const k = host();
+    k.execute(create({ name: "m0", kind: "macvlan", parent: { namespace: "root", name: "eth0" } }));
+    k.execute({
+      op: "link.update",
+      namespace: "root",
+      name: "m0",
+      changes: { macvlanMode: "bridge" },
+    });
+    assert.equal(link(k, "root", "m0")!.macvlanMode, "bridge");
+  });
+});
+
+Deno.test("a macvlan MTU may not exceed its lower device's, and follows it down", () => {
+  const k = host();
+  k.execute(create({ name: "m0", kind: "macvlan", parent: { namespace: "root", name: "eth0" } }));
+  assertRefused(
+    k,
+    { op: "link.update", namespace: "root", name: "m0", changes: { mtu: 1600 } },
+    "EINVAL",
+  );
+  k.execute({ op: "link.update", namespace: "root", name: "eth0", changes: { mtu: 1400 } });
+  assert.equal(link(k, "root", "m0")!.mtu, 1400);
+});
+
+Deno.test("a veth pair is created in both namespaces by one operation", () => {
+  const k = host();
+  k.execute(
+    create({
+      name: "v0",
+      kind: "veth",
+      up: true,
+      peer: { namespace: "ns1", name: "v1", up: true },
+    }),
+  );
+  const v0 = link(k, "root", "v0")!;
+  const v1 = link(k, "ns1", "v1")!;
+  assert.deepEqual(v0.peer, { namespace: "ns1", ifindex: v1.ifindex });
+  assert.deepEqual(v1.peer, { namespace: "root", ifindex: v0.ifindex });
+  assert.ok(v0.up && v1.up);
+});
+
+Deno.test("a veth whose peer name is taken is refused", () => {
+  const k = host();
+  k.execute(create({ name: "d0", kind: "dummy", namespace: "ns1" }));
+  assertRefused(
+    k,
+    create({ name: "v0", kind: "veth", peer: { namespace: "ns1", name: "d0", up: false } }),
+    "EEXIST",
+  );
+});
+
+Deno.test("deleting one veth end deletes the other", () => {
+  const k = host();
+  k.execute(
+    create({ name: "v0", kind: "veth", peer: { namespace: "ns1", name: "v1", up: false } }),
+  );
+  k.execute({ op: "link.delete", namespace: "ns1", name: "v1" });
+  assert.equal(link(k, "root", "v0"), undefined);
+});
+
+Deno.test("deleting lo, a physical device or a missing link is refused", async (t) => {
+  for (
+    const [name, code] of [["lo", "EOPNOTSUPP"], ["eth0", "EOPNOTSUPP"], [
+      "nope",
+      "ENODEV",
+    ]] as const
+  ) {
+    await t.step(
+      name,
+      () => assertRefused(host(), { op: "link.delete", namespace: "root", name }, code),
+    );
+  }
+});
+
+Deno.test("updating a missing link is refused with ENODEV", () => {
+  assertRefused(host(), {
+    op: "link.update",
+    namespace: "root",
+    name: "nope",
+    changes: { up: true },
+  }, "ENODEV");
+});
+
+Deno.test("an alias is set and cleared, and one of 256 bytes is refused", () => {
+  const k = host();
+  k.execute({
+    op: "link.update",
+    namespace: "root",
+    name: "eth0",
+    changes: { alias: "netform:t" },
+  });
+  assert.equal(link(k, "root", "eth0")!.alias, "netform:t");
+  k.execute({
+    op: "link.update",
+    namespace: "root",
+    name: "eth0",
+    changes: { alias: "x".repeat(255) },
+  });
+  assertRefused(k, {
+    op: "link.update",
+    namespace: "root",
+    name: "eth0",
+    changes: { alias: "x".repeat(256) },
+  }, "ERANGE");
+  k.execute({ op: "link.update", namespace: "root", name: "eth0", changes: { alias: null } });
+  assert.equal(link(k, "root", "eth0")!.alias, undefined);
+});
+
+Deno.test("bridge ports: enslaving, releasing and the kernel's refusals", async (t) => {
+  const setup = () => {
+    const k = host();
+    k.execute(create({ name: "br0", kind: "bridge" }));
+    k.execute(create({ name: "br1", kind: "bridge" }));
+    k.execute(create({ name: "d0", kind: "dummy" }));
+    return k;
+  };
+  await t.step("a dummy becomes a port and is released", () => {
+    const k = setup();
+    k.execute({ op: "link.update", namespace: "root", name: "d0", changes: { master: "br0" } });
+    assert.equal(link(k, "root", "d0")!.master, link(k, "root", "br0")!.ifindex);
+    k.execute({ op: "link.update", namespace: "root", name: "d0", changes: { master: null } });
+    assert.equal(link(k, "root", "d0")!.master, undefined);
+  });
+  await t.step("a bridge into a bridge is ELOOP", () => {
+    assertRefused(setup(), {
+      op: "link.update",
+      namespace: "root",
+      name: "br1",
+      changes: { master: "br0" },
+    }, "ELOOP");
+  });
+  await t.step("a master in another namespace is not found", () => {
+    const k = setup();
+    k.execute(create({ name: "d1", kind: "dummy", namespace: "ns1" }));
+    assertRefused(k, {
+      op: "link.update",
+      namespace: "ns1",
+      name: "d1",
+      changes: { master: "br0" },
+    }, "ENODEV");
+  });
+  await t.step("a macvlan lower device is busy", () => {
+    const k = setup();
+    k.execute(create({ name: "m0", kind: "macvlan", parent: { namespace: "root", name: "d0" } }));
+    assertRefused(k, {
+      op: "link.update",
+      namespace: "root",
+      name: "d0",
+      changes: { master: "br0" },
+    }, "EBUSY");
+  });
+  await t.step("deleting a bridge releases its ports", () => {
+    const k = setup();
+    k.execute({ op: "link.update", namespace: "root", name: "d0", changes: { master: "br0" } });
+    k.execute({ op: "link.delete", namespace: "root", name: "br0" });
+    assert.equal(link(k, "root", "d0")!.master, undefined);
+  });
+  await t.step("a bridge takes its smallest port's MTU until the user sets one", () => {
+    const k = setup();
+    k.execute({
+      op: "link.update",
+      namespace: "root",
+      name: "d0",
+      changes: { mtu: 1400, master: "br0" },
+    });
+    assert.equal(link(k, "root", "br0")!.mtu, 1400);
+  });
+});
+
+Deno.test("a macvlan on a bridge port is busy", () => {
+  const k = host();
+  k.execute(create({ name: "br0", kind: "bridge" }));
+  k.execute({ op: "link.update", namespace: "root", name: "eth0", changes: { master: "br0" } });
+  assertRefused(
+    k,
+    create({ name: "m0", kind: "macvlan", parent: { namespace: "root", name: "eth0" } }),
+    "EBUSY",
+  );
+});

@@ -1,0 +1,3 @@
+export default function topology() {
+  return { name: "fn", namespaces: {} };
+}

@@ -1,0 +1,5 @@
+while (true) {
+  // never ends
+}
+
+export default { name: "loop", namespaces: {} };

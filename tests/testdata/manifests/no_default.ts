@@ -1,0 +1,1 @@
+export const topology = { name: "no-default", namespaces: {} };

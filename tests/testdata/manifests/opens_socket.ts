@@ -1,0 +1,4 @@
+const conn = await Deno.connect({ hostname: "127.0.0.1", port: 9 });
+conn.close();
+
+export default { name: "socket", namespaces: {} };

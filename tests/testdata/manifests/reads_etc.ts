@@ -1,0 +1,3 @@
+const hostname = Deno.readTextFileSync("/etc/hostname").trim();
+
+export default { name: hostname, namespaces: {} };
