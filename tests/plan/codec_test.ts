@@ -171,6 +171,7 @@ const plan: Plan = {
   changes,
   steps: operations.map(([change, operation]) => ({ change, operation })),
   summary: summarize(changes),
+  desired: { name: "lab", namespaces: { root: { links: {}, routes: [] } } },
 };
 
 /** The encoded plan as a mutable JSON value, to break in tests. */

@@ -18,6 +18,7 @@ function plan(changes: Change[], kind: Plan["kind"] = "apply"): Plan {
     changes: sorted,
     steps: [],
     summary: summarize(sorted),
+    desired: { name: "lab", namespaces: { root: { links: {}, routes: [] } } },
   };
 }
 

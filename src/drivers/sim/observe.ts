@@ -7,7 +7,6 @@
 import type { HostState, Link, Namespace, Route } from "../../model/state.ts";
 import { ROUTE_TABLES } from "../../model/names.ts";
 import { parseCidr } from "./ip.ts";
-import { LOOPBACK_MTU } from "./kernel.ts";
 import type { DevRef, SimLink, SimState } from "./types.ts";
 
 /** Observes every namespace, sorted and deterministic. */
