@@ -44,10 +44,11 @@ export async function applyPlan(
       throw new ApplyError(
         `Cannot apply the plan: step ${i + 1} of ${plan.steps.length} failed (${
           describeOperation(step.operation)
-        }): ${
-          (error as Error).message
-        }. The host is partly changed; the journal lists what was done:\n` +
-          journal.render(),
+        }): ${(error as Error).message}. ${
+          journal.done.length === 0
+            ? "Nothing was changed."
+            : `The host is partly changed: ${journal.done.length} step(s) were done and are not undone.`
+        } Journal:\n` + journal.render(),
         journal.done.map((s) => describeOperation(s.operation)),
         describeOperation(step.operation),
         { cause: error },

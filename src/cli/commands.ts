@@ -126,7 +126,7 @@ async function execute(
         changed: s.change,
         destroyed: s.destroy,
         imported: s.import,
-      }),
+      }, { destroy: plan.kind === "destroy" }),
   );
   if (out.json) {
     out.data({

@@ -175,9 +175,12 @@ export function diffRoutes(ctx: PlanContext): void {
       }
     }
   }
+  const flushed = flushedBySteps(ctx);
   for (const [namespace, ns] of Object.entries(desired.namespaces)) {
     const now = new Map(
-      (remaining.namespaces[namespace]?.routes ?? []).map((r) => [routeKey(r), r]),
+      (remaining.namespaces[namespace]?.routes ?? [])
+        .filter((r) => !flushed.has(`${namespace} ${routeKey(r)}`))
+        .map((r) => [routeKey(r), r]),
     );
     const before = new Map(
       (observed.namespaces[namespace]?.routes ?? []).map((r) => [routeKey(r), r]),
@@ -186,6 +189,7 @@ export function diffRoutes(ctx: PlanContext): void {
       const key = routeKey(want);
       const address = routeAddress(namespace, want);
       const have = now.get(key);
+      // A route the kernel flushes during the apply is added with replace, in case it survives.
       const add = (replace: boolean) =>
         ctx.steps.push({
           change: address,
@@ -207,7 +211,7 @@ export function diffRoutes(ctx: PlanContext): void {
             ? "deleted by the kernel with the link it goes through; added again"
             : "it is in the topology",
         });
-        add(false);
+        add(flushed.has(`${namespace} ${key}`));
         continue;
       }
       const diffs = routeDifferences(want, have);
@@ -237,4 +241,47 @@ export function diffRoutes(ctx: PlanContext): void {
       add(true);
     }
   }
+}
+
+/**
+ * Routes (as `"<namespace> <routeKey>"`) the kernel deletes as a side effect of
+ * this plan's address deletions and links going down, which run before routes
+ * are added: a link going down loses every route through it (fib_sync_down_dev),
+ * deleting an IPv4 address kills the routes using it as preferred source, and
+ * deleting a link's last IPv4 address every IPv4 route through it (fib_disable_ip).
+ */
+function flushedBySteps(ctx: PlanContext): Set<string> {
+  const out = new Set<string>();
+  const deleted = new Map<string, Set<string>>();
+  const down = new Set<string>();
+  for (const { operation: op } of ctx.steps) {
+    if (op.op === "address.delete") {
+      const key = `${op.namespace}/${op.link}`;
+      if (!deleted.has(key)) deleted.set(key, new Set());
+      deleted.get(key)!.add(op.cidr);
+    }
+    if (op.op === "link.update" && op.changes.up === false) down.add(`${op.namespace}/${op.name}`);
+  }
+  const isV4 = (cidr: string) => !cidr.includes(":");
+  for (const [namespace, ns] of Object.entries(ctx.remaining.namespaces)) {
+    for (const [name, link] of Object.entries(ns.links)) {
+      const key = `${namespace}/${name}`;
+      const gone = deleted.get(key);
+      if (!gone && !down.has(key)) continue;
+      const goneV4 = [...(gone ?? [])].filter(isV4);
+      const lastV4 = goneV4.length > 0 &&
+        link.addresses.every((a) => !isV4(a.cidr) || gone!.has(a.cidr));
+      const srcs = new Set(goneV4.map((c) => c.slice(0, c.indexOf("/"))));
+      for (const r of ns.routes) {
+        const viaLink = r.dev === name;
+        if (
+          (viaLink && down.has(key)) || (viaLink && lastV4 && isV4(r.to)) ||
+          (r.src !== undefined && srcs.has(r.src))
+        ) {
+          out.add(`${namespace} ${routeKey(r)}`);
+        }
+      }
+    }
+  }
+  return out;
 }

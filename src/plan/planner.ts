@@ -76,10 +76,7 @@ export function plan(desired: Topology, observed: HostState, options: PlanOption
   diffAddresses(ctx);
   diffRoutes(ctx);
 
-  const changes = ctx.changes.sort((
-    a,
-    b,
-  ) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+  const changes = ctx.changes.sort(compareChanges);
   return {
     formatVersion: PLAN_FORMAT_VERSION,
     kind: options.kind ?? "apply",
@@ -98,6 +95,16 @@ export function planDestroy(topology: string, observed: HostState): Plan {
     namespaces: { [ROOT_NAMESPACE]: { links: {}, routes: [] } },
   };
   return plan(empty, observed, { kind: "destroy" });
+}
+
+const TYPE_ORDER = { namespace: 0, link: 1, address: 2, route: 3 } as const;
+
+/** Display order: root first, then namespaces by name; within one, namespace, links, addresses, routes. */
+function compareChanges(a: Change, b: Change): number {
+  const ns = (n: string) => (n === ROOT_NAMESPACE ? "" : n);
+  if (a.namespace !== b.namespace) return ns(a.namespace) < ns(b.namespace) ? -1 : 1;
+  return TYPE_ORDER[a.type] - TYPE_ORDER[b.type] ||
+    (a.address < b.address ? -1 : a.address > b.address ? 1 : 0);
 }
 
 interface Candidates {
@@ -204,6 +211,11 @@ function linkDepths(desired: Topology): Map<string, number> {
     const deps: string[] = [];
     if (link.kind === "ipvlan" || link.kind === "macvlan") deps.push(linkKey(link.parent));
     if (link.master !== undefined) deps.push(`${namespace}/${link.master}`);
+    // A veth pair is one request that also enslaves the peer end: its bridge comes first too.
+    if (link.kind === "veth") {
+      const peer = desired.namespaces[link.peer.namespace]?.links[link.peer.name];
+      if (peer?.master !== undefined) deps.push(`${link.peer.namespace}/${peer.master}`);
+    }
     return deps.filter((d) => d !== key);
   });
 }
@@ -330,6 +342,16 @@ function diffLinks(ctx: PlanContext, replaced: Map<string, string[]>): void {
           operation: { op: "link.create", link: spec },
           depth: ctx.depthOf(namespace, name),
         });
+        if (want.kind === "bridge" && want.mtu !== undefined) {
+          // IFLA_MTU at creation does not mark the MTU as set by the user, so the
+          // bridge would follow its ports (br_mtu_auto_adjust) as they join;
+          // setting it again after the creates (dev_set_mtu) pins it.
+          ctx.steps.push({
+            change: address,
+            operation: { op: "link.update", namespace, name, changes: { mtu: want.mtu } },
+            depth: ctx.depthOf(namespace, name),
+          });
+        }
         continue;
       }
       const changes = linkChanges(want, have, namespace === ROOT_NAMESPACE && name === "lo");
@@ -348,7 +370,7 @@ function diffLinks(ctx: PlanContext, replaced: Map<string, string[]>): void {
         replacePaths: [],
         reason: adopting
           ? "it exists and matches; it will be marked as owned"
-          : `${Object.keys(changes).join(", ")} differ`,
+          : `${Object.keys(changes).join(" and ")} differ`,
       });
       ctx.steps.push({
         change: address,
@@ -425,7 +447,22 @@ function diffIpvlanPorts(ctx: PlanContext, _observedDependents: Dependents): voi
     for (const [name, want] of Object.entries(ns.links)) {
       if (!want.ipvlan) continue;
       const have = remaining.namespaces[namespace]?.links[name];
-      if (!have?.ipvlan) continue; // no port yet: the first slave created sets it
+      if (!have) continue; // created by this plan: its attributes show the settings
+      if (!have.ipvlan) {
+        // No port yet: creating the first slave sets mode and flags. Shown here,
+        // on the master, because that is where the topology declares them.
+        ctx.changes.push({
+          address: linkAddress(namespace, name),
+          type: "link",
+          namespace,
+          action: "update",
+          before: linkAttributes(have),
+          after: linkAttributes({ ...have, ipvlan: want.ipvlan } as Link),
+          replacePaths: [],
+          reason: "creating its first ipvlan slave sets the port's mode and flags",
+        });
+        continue;
+      }
       if (have.ipvlan.mode === want.ipvlan.mode && have.ipvlan.flags === want.ipvlan.flags) {
         continue;
       }

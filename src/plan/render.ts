@@ -85,9 +85,18 @@ export function renderPlan(plan: Plan, options: RenderOptions = {}): string {
   return out.join("\n") + "\n";
 }
 
-/** `Apply complete! Resources: …` as Terraform prints it; imports only when there were some. */
-export function renderApplyResult(result: ApplyResult, options: RenderOptions = {}): string {
+/**
+ * `Apply complete! Resources: …` as Terraform prints it; imports only when
+ * there were some. With `destroy`: `Destroy complete! Resources: N destroyed.`
+ */
+export function renderApplyResult(
+  result: ApplyResult,
+  options: RenderOptions & { destroy?: boolean } = {},
+): string {
   const c = createColors(options.color === true);
+  if (options.destroy) {
+    return c.bold(c.green("Destroy complete!")) + ` Resources: ${result.destroyed} destroyed.\n`;
+  }
   const imported = result.imported > 0 ? `${result.imported} imported, ` : "";
   return c.bold(c.green("Apply complete!")) +
     ` Resources: ${imported}${result.added} added, ${result.changed} changed, ${result.destroyed} destroyed.\n`;
