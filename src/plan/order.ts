@@ -27,12 +27,18 @@ const PHASE: Readonly<Record<Operation["op"], number>> = {
 export interface PendingStep extends Step {
   /** Depth of the link in the dependency graph (0 for links that hang off nothing created here). */
   depth: number;
+  /** A link update that must wait for the link creations (e.g. once ports have joined a bridge). */
+  late?: boolean;
 }
 
 /** Sorts steps by phase, then by dependency depth (reversed for deletes), then by address. */
 export function orderSteps(steps: readonly PendingStep[]): Step[] {
   const rank = (s: PendingStep) => {
-    const phase = PHASE[s.operation.op];
+    // Link updates that enslave nothing run before the creations, which may need
+    // them: a parent's new MTU, or a parent released from a bridge.
+    const early = s.operation.op === "link.update" && typeof s.operation.changes.master !== "string" &&
+      !s.late;
+    const phase = early ? PHASE["link.create"] - 0.5 : PHASE[s.operation.op];
     // Routes through a gateway come after routes that make the gateway reachable.
     const viaLast = s.operation.op === "route.add" && s.operation.route.via !== undefined ? 1 : 0;
     return [phase, phase <= PHASE["namespace.delete"] ? -s.depth : s.depth + viaLast] as const;

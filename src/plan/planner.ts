@@ -13,9 +13,9 @@
 import { PlanError } from "../errors.ts";
 import { ownerAlias, ROOT_NAMESPACE } from "../model/names.ts";
 import type { LinkChanges, LinkSpec } from "../model/operations.ts";
-import type { HostState, Link, LinkRef, Namespace, Topology } from "../model/state.ts";
+import type { HostState, Link, LinkRef, Topology } from "../model/state.ts";
 import { linkAddress, namespaceAddress } from "./address.ts";
-import { cascade, type Dependents, indexDependents, linkKey, type Removal } from "./cascade.ts";
+import { cascade, indexDependents, linkKey, type Removal } from "./cascade.ts";
 import { isVirtual, KIND_RULES, kindMatches, linkAttributes, refText } from "./link_rules.ts";
 import { linkOwner, namespaceOwner } from "./ownership.ts";
 import { dependencyDepths, orderSteps, type PendingStep } from "./order.ts";
@@ -49,7 +49,7 @@ export interface PlanOptions {
 export function plan(desired: Topology, observed: HostState, options: PlanOptions = {}): Plan {
   const topology = desired.name;
   const dependents = indexDependents(observed);
-  const candidates = findRemovals(desired, observed, dependents);
+  const candidates = findRemovals(desired, observed);
   const removal = cascade(observed, dependents, candidates);
   refuseForeignVictims(observed, removal, topology);
 
@@ -72,7 +72,7 @@ export function plan(desired: Topology, observed: HostState, options: PlanOption
 
   diffNamespaces(ctx);
   diffLinks(ctx, candidates.replaced);
-  diffIpvlanPorts(ctx, dependents);
+  diffIpvlanPorts(ctx);
   diffAddresses(ctx);
   diffRoutes(ctx);
 
@@ -115,7 +115,7 @@ interface Candidates {
 }
 
 /** Owned namespaces and links that must go, in the order their cascades should be tried. */
-function findRemovals(desired: Topology, observed: HostState, dependents: Dependents): Candidates {
+function findRemovals(desired: Topology, observed: HostState): Candidates {
   const topology = desired.name;
   const namespaces: string[] = [];
   const links: LinkRef[] = [];
@@ -172,7 +172,6 @@ function findRemovals(desired: Topology, observed: HostState, dependents: Depend
     return l?.kind === "ipvlan" || l?.kind === "macvlan";
   };
   links.sort((a, b) => Number(isSlave(a)) - Number(isSlave(b)));
-  void dependents;
   return { namespaces, links, replaced };
 }
 
@@ -350,6 +349,7 @@ function diffLinks(ctx: PlanContext, replaced: Map<string, string[]>): void {
             change: address,
             operation: { op: "link.update", namespace, name, changes: { mtu: want.mtu } },
             depth: ctx.depthOf(namespace, name),
+            late: true,
           });
         }
         continue;
@@ -440,7 +440,7 @@ function createSpec(ctx: PlanContext, namespace: string, name: string, want: Lin
  * slave. Either way every slave of the port changes, so slaves this topology
  * does not own forbid it.
  */
-function diffIpvlanPorts(ctx: PlanContext, _observedDependents: Dependents): void {
+function diffIpvlanPorts(ctx: PlanContext): void {
   const { desired, remaining, topology } = ctx;
   const slavesNow = indexDependents(remaining).children;
   for (const [namespace, ns] of Object.entries(desired.namespaces)) {
@@ -514,4 +514,3 @@ function diffIpvlanPorts(ctx: PlanContext, _observedDependents: Dependents): voi
   }
 }
 
-export type { Namespace };
