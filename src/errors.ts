@@ -62,7 +62,14 @@ export type KernelErrorCode =
   | "ELOOP"
   | "EPERM"
   | "ERANGE"
-  | "ENOTSUP";
+  | "ENOTSUP"
+  | "EINTR"
+  | "ENOMEM"
+  | "EACCES"
+  | "EMSGSIZE"
+  | "EPROTONOSUPPORT"
+  | "EAFNOSUPPORT"
+  | "ENOBUFS";
 
 /** Numeric errno values (Linux, x86_64). */
 export const ERRNO: Readonly<Record<KernelErrorCode, number>> = {
@@ -81,6 +88,13 @@ export const ERRNO: Readonly<Record<KernelErrorCode, number>> = {
   ENETDOWN: 100,
   ENETUNREACH: 101,
   ENOTSUP: 524,
+  EINTR: 4,
+  ENOMEM: 12,
+  EACCES: 13,
+  EMSGSIZE: 90,
+  EPROTONOSUPPORT: 93,
+  EAFNOSUPPORT: 97,
+  ENOBUFS: 105,
 };
 
 /** A kernel refused an operation. `code` is the errno name; `kernelMessage` the extended ack. */
@@ -131,6 +145,20 @@ function describeErrno(code: KernelErrorCode): string {
       return "Numerical result out of range";
     case "ENOTSUP":
       return "Unknown error 524";
+    case "EINTR":
+      return "Interrupted system call";
+    case "ENOMEM":
+      return "Cannot allocate memory";
+    case "EACCES":
+      return "Permission denied";
+    case "EMSGSIZE":
+      return "Message too long";
+    case "EPROTONOSUPPORT":
+      return "Protocol not supported";
+    case "EAFNOSUPPORT":
+      return "Address family not supported by protocol";
+    case "ENOBUFS":
+      return "No buffer space available";
   }
 }
 

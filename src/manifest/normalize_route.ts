@@ -79,7 +79,8 @@ export function routeIdentity(route: RouteInput): RouteIdentity | undefined {
   return {
     table: tableNumber(route.table),
     to,
-    metric: route.metric ?? defaultMetric(routeFamily(route)),
+    // IPv6 stores metric 0 as IP6_RT_PRIO_USER (ip6_route_info_create), so 0 means 1024 there.
+    metric: route.metric || defaultMetric(routeFamily(route)),
   };
 }
 

@@ -36,7 +36,8 @@ export function orderSteps(steps: readonly PendingStep[]): Step[] {
   const rank = (s: PendingStep) => {
     // Link updates that enslave nothing run before the creations, which may need
     // them: a parent's new MTU, or a parent released from a bridge.
-    const early = s.operation.op === "link.update" && typeof s.operation.changes.master !== "string" &&
+    const early = s.operation.op === "link.update" &&
+      typeof s.operation.changes.master !== "string" &&
       !s.late;
     const phase = early ? PHASE["link.create"] - 0.5 : PHASE[s.operation.op];
     // Routes through a gateway come after routes that make the gateway reachable.

@@ -513,4 +513,3 @@ function diffIpvlanPorts(ctx: PlanContext): void {
     }
   }
 }
-

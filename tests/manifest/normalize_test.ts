@@ -298,3 +298,23 @@ Deno.test("normalize leaves out keys given as undefined", () => {
   });
   assert.deepEqual(t.namespaces.root!.links.eth0, { kind: "existing", addresses: [] });
 });
+
+Deno.test("normalize stores an IPv6 route's metric 0 as 1024, as the kernel does", () => {
+  const topology = normalized({
+    name: "t",
+    namespaces: {
+      root: {
+        links: { d0: { kind: "dummy", addresses: ["fd00:1::1/64"] } },
+        routes: [{ to: "::/0", via: "fd00:1::fe", metric: 0 }, {
+          to: "10.9.0.0/16",
+          dev: "d0",
+          metric: 0,
+        }],
+      },
+    },
+  });
+  assert.deepEqual(topology.namespaces.root!.routes.map((r) => [r.to, r.metric]), [
+    ["10.9.0.0/16", 0],
+    ["::/0", 1024],
+  ]);
+});
