@@ -1,15 +1,26 @@
 #!/usr/bin/env bash
 # The whole test suite, as `deno task test` and CI run it. It installs what it
-# needs; the simulated-kernel suite needs nothing beyond Deno itself.
+# needs: Deno from npm, and libnl + iproute2 from Debian for the live tests.
 # Ends with the plain line "N passed, N failed" taken from Deno's own summary
 # (tests and their steps counted together).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 DENO=${DENO:-"npx -y deno@2.9.6"}
 
+# The live-kernel tests talk to libnl through FFI and use iproute2 as a witness.
+missing=()
+for pkg in libnl-3-200 libnl-route-3-200 iproute2; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing ${missing[*]} (Debian packages the live tests need)"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}") >/dev/null ||
+    echo "Could not install ${missing[*]}; the live tests will fail" >&2
+fi
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-$DENO test --allow-read --allow-write --allow-env --allow-run --unstable-worker-options \
+$DENO test --allow-all --unstable-worker-options \
   --parallel tests/ 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
