@@ -25,7 +25,6 @@ export async function openDriver(
   if (options.state !== undefined) {
     throw new UsageError(`Cannot use --state with the live driver: it reads the host itself`);
   }
-  throw new UsageError(
-    "Cannot use the live driver: it is not available yet in this version; use --driver sim",
-  );
+  const { LiveDriver } = await import("./live/driver.ts");
+  return new LiveDriver();
 }

@@ -259,16 +259,15 @@ Deno.test("a malformed --state file is rejected with exit 1, naming the file, an
   });
 });
 
-Deno.test("the live driver is refused as not available, and NO_COLOR output has no ANSI escapes", async () => {
-  const live = await netform(["plan", "--driver", "live", EXAMPLE]);
-  assertExit(live, 1, "plan --driver live");
-  assert.match(live.stderr, /live driver/);
-  assert.match(live.stderr, /not available/);
-  assert.match(live.stderr, /--driver sim/, "it suggests the sim driver");
+Deno.test("the live driver is the default and reads the host, and NO_COLOR output has no ANSI escapes", async () => {
+  const withState = await netform(["plan", "--driver", "live", "--state", "x.json", EXAMPLE]);
+  assertExit(withState, 1, "plan --driver live --state");
+  assert.match(withState.stderr, /Cannot use --state with the live driver/);
 
-  const liveByDefault = await netform(["show"]);
-  assertExit(liveByDefault, 1, "show with the default driver");
-  assert.match(liveByDefault.stderr, /not available/);
+  const liveByDefault = await netform(["show", "--json"]);
+  assertExit(liveByDefault, 0, "show with the default driver");
+  assert.match(liveByDefault.stderr, /^netform: driver live/);
+  assert.ok(JSON.parse(liveByDefault.stdout).namespaces.root, "the live host has a root namespace");
 
   // netform() itself asserts there are no ANSI escapes on either stream.
   const plain = await netform(["plan", "--driver", "sim", EXAMPLE], { NO_COLOR: "1" });
