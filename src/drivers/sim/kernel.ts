@@ -75,8 +75,15 @@ export class SimKernel {
     return clone(this.#state);
   }
 
-  /** Performs one operation. Each operation is atomic: a refused one changes nothing. */
+  /**
+   * Performs one operation. A refused operation changes nothing, except a
+   * `link.update`: the kernel's do_setlink applies its attributes one after
+   * another (kind data, MTU, alias, master, flags) and keeps what it did
+   * before the one it refuses — e.g. a link released from its bridge stays
+   * released when the new master is refused (seen on 6.18).
+   */
   execute(op: Operation): void {
+    if (op.op === "link.update") return this.#dispatch(op);
     const saved = clone(this.#state);
     try {
       this.#dispatch(op);
@@ -560,6 +567,9 @@ export class SimKernel {
     const br = this.#byName(ns, masterName);
     if (!br) throw kernelError("ENODEV", action);
     if (link.master === br.ifindex) return;
+    // do_set_master releases the current master (ndo_del_slave) before it
+    // looks at the new one, so a refused master still leaves the link released.
+    this.#releaseMaster(nsName, link);
     // Only a bridge has ndo_add_slave among the kinds modelled.
     if (br.kind !== "bridge") throw kernelError("EOPNOTSUPP", action);
     if (link === br) throw kernelError("ELOOP", action, "Can not enslave a bridge to a bridge");
@@ -573,12 +583,7 @@ export class SimKernel {
     if (link.ipvlanPort || this.#macvlans(nsName, link).length > 0) {
       throw kernelError("EBUSY", action, "Device is already in use");
     }
-    const old = link.master;
-    link.master = br.ifindex; // do_set_master releases the old master first
-    if (old !== undefined) {
-      const oldBr = ns.links.find((l) => l.ifindex === old);
-      if (oldBr) this.#bridgeAutoMtu(nsName, oldBr);
-    }
+    link.master = br.ifindex;
     this.#bridgeAutoMtu(nsName, br);
   }
 

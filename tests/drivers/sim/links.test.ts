@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { assertRefused, create, host, link } from "./helpers.ts";
+import { KernelError } from "../../../src/errors.ts";
 
 Deno.test("creating a link refuses what rtnl_newlink refuses", async (t) => {
   const cases = [
@@ -320,4 +321,33 @@ Deno.test("a macvlan on a bridge port is busy", () => {
     create({ name: "m0", kind: "macvlan", parent: { namespace: "root", name: "eth0" } }),
     "EBUSY",
   );
+});
+
+Deno.test("a refused link update keeps what it changed before the refusal, as do_setlink does", () => {
+  const k = host();
+  k.execute(create({ name: "br0", kind: "bridge" }));
+  k.execute(
+    create({
+      name: "v0",
+      kind: "veth",
+      master: "br0",
+      peer: { namespace: "root", name: "v0p", up: false },
+    }),
+  );
+  k.execute(
+    create({ name: "v1", kind: "veth", peer: { namespace: "root", name: "v1p", up: false } }),
+  );
+  assert.throws(
+    () =>
+      k.execute({
+        op: "link.update",
+        namespace: "root",
+        name: "v0",
+        changes: { master: "v1", mtu: 1400 },
+      }),
+    (e: unknown) => e instanceof KernelError && e.code === "EOPNOTSUPP",
+  );
+  // MTU comes before master in do_setlink, and the old bridge was left before the new master was refused.
+  assert.equal(link(k, "root", "v0")?.mtu, 1400);
+  assert.equal(link(k, "root", "v0")?.master, undefined);
 });
