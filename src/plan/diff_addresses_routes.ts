@@ -20,6 +20,14 @@ import { ownsAddress, ownsRoute } from "./ownership.ts";
 import type { Attributes } from "./plan.ts";
 import type { PlanContext } from "./planner.ts";
 
+/**
+ * A topology looks only inside the namespaces it declares or owns: objects in
+ * anyone else's namespace are not its own, whatever their protocol says.
+ */
+function inScope(ctx: PlanContext, namespace: string): boolean {
+  return ctx.desired.namespaces[namespace] !== undefined || ctx.removal.namespaces.has(namespace);
+}
+
 /** The removal that takes a link (and so its addresses and routes), if any. */
 function removedWith(ctx: PlanContext, namespace: string, link: string): string | undefined {
   if (ctx.removal.namespaces.has(namespace)) return namespaceAddress(namespace);
@@ -31,6 +39,7 @@ export function diffAddresses(ctx: PlanContext): void {
   const { desired, observed, remaining, topology } = ctx;
   // Owned addresses that the topology no longer wants.
   for (const [namespace, ns] of Object.entries(observed.namespaces)) {
+    if (!inScope(ctx, namespace)) continue;
     for (const [name, link] of Object.entries(ns.links)) {
       const wanted = new Set(
         desired.namespaces[namespace]?.links[name]?.addresses.map((a) => a.cidr),
@@ -142,6 +151,7 @@ function routeDifferences(want: Route, have: Route): string[] {
 export function diffRoutes(ctx: PlanContext): void {
   const { desired, observed, remaining, topology } = ctx;
   for (const [namespace, ns] of Object.entries(observed.namespaces)) {
+    if (!inScope(ctx, namespace)) continue;
     const wanted = new Set((desired.namespaces[namespace]?.routes ?? []).map(routeKey));
     const left = new Set((remaining.namespaces[namespace]?.routes ?? []).map(routeKey));
     for (const route of ns.routes) {

@@ -26,7 +26,7 @@ import {
   rtmsg,
   RTPROT_KERNEL,
 } from "../../../ffi/mod.ts";
-import { NetformError } from "../../errors.ts";
+import { KernelError, NetformError } from "../../errors.ts";
 import { ROOT_NAMESPACE } from "../../model/names.ts";
 import {
   type Address,
@@ -106,7 +106,14 @@ export function observeHost(): HostState {
   try {
     const dumps = new Map<string, NamespaceDump>();
     for (const key of keys) {
-      const socket = RouteSocket.open(key === ROOT_NAMESPACE ? null : key);
+      let socket: RouteSocket;
+      try {
+        socket = RouteSocket.open(key === ROOT_NAMESPACE ? null : key);
+      } catch (e) {
+        // Deleted between the listing and now (ip netns del by someone else): it is gone.
+        if (key !== ROOT_NAMESPACE && e instanceof KernelError && e.code === "ENOENT") continue;
+        throw e;
+      }
       sockets.set(key, socket);
       dumps.set(key, dumpNamespace(socket));
     }
