@@ -73,6 +73,7 @@ export function plan(desired: Topology, observed: HostState, options: PlanOption
   diffNamespaces(ctx);
   diffLinks(ctx, candidates.replaced);
   diffIpvlanPorts(ctx);
+  pinBridgeMtus(ctx);
   diffAddresses(ctx);
   diffRoutes(ctx);
 
@@ -511,5 +512,56 @@ function diffIpvlanPorts(ctx: PlanContext): void {
         depth: ctx.depthOf(via.namespace, via.name),
       });
     }
+  }
+}
+
+/**
+ * A bridge follows the smallest MTU of its ports (br_mtu_auto_adjust) until its
+ * MTU is set by the user. When a port joins a bridge whose MTU the topology
+ * declares, the MTU is set again once the ports have joined, which also marks
+ * it as the user's, so later ports leave it alone.
+ */
+function pinBridgeMtus(ctx: PlanContext): void {
+  const joining = new Set<string>();
+  for (const { operation: op } of ctx.steps) {
+    if (op.op === "link.create") {
+      if (op.link.master !== undefined) joining.add(`${op.link.namespace}/${op.link.master}`);
+      if (op.link.peer?.master !== undefined) {
+        joining.add(`${op.link.peer.namespace}/${op.link.peer.master}`);
+      }
+    } else if (op.op === "link.update" && typeof op.changes.master === "string") {
+      joining.add(`${op.namespace}/${op.changes.master}`);
+    }
+  }
+  const pinned = new Set(
+    ctx.steps.filter((s) => s.late && s.operation.op === "link.update").map((s) => s.change),
+  );
+  for (const key of [...joining].sort()) {
+    const slash = key.indexOf("/");
+    const namespace = key.slice(0, slash);
+    const name = key.slice(slash + 1);
+    const want = ctx.desired.namespaces[namespace]?.links[name];
+    if (want?.kind !== "bridge" || want.mtu === undefined) continue;
+    const address = linkAddress(namespace, name);
+    if (pinned.has(address)) continue;
+    const have = ctx.remaining.namespaces[namespace]?.links[name];
+    if (have && !ctx.changes.some((c) => c.address === address)) {
+      ctx.changes.push({
+        address,
+        type: "link",
+        namespace,
+        action: "update",
+        before: linkAttributes(have),
+        after: linkAttributes(have),
+        replacePaths: [],
+        reason: "ports join it, which would lower its MTU; the MTU is set again after they join",
+      });
+    }
+    ctx.steps.push({
+      change: address,
+      operation: { op: "link.update", namespace, name, changes: { mtu: want.mtu } },
+      depth: ctx.depthOf(namespace, name),
+      late: true,
+    });
   }
 }
