@@ -18,7 +18,7 @@ import {
   RTM_GETLINK,
 } from "../../../ffi/mod.ts";
 import { HEADER_SIZE, IFLA_IFNAME, parseAttributes, readString } from "../../../ffi/messages.ts";
-import { KernelError, UsageError } from "../../errors.ts";
+import { KernelError } from "../../errors.ts";
 import type { Driver } from "../driver.ts";
 import type { Operation } from "../../model/operations.ts";
 import type { HostState } from "../../model/state.ts";
@@ -50,10 +50,15 @@ export class LiveDriver implements Driver {
     }
   }
 
-  snapshot(): Promise<string> {
-    return Promise.reject(
-      new UsageError("Cannot take a snapshot: not available yet for the live driver"),
-    );
+  /**
+   * The observed host as a simulator snapshot, for `--driver sim --state`: what the host looks
+   * like in the model, rebuilt as a simulated kernel (see `kernelFromHostState` for what the
+   * simulator cannot keep, such as a device's IFLA_INFO_KIND).
+   */
+  async snapshot(): Promise<string> {
+    const { kernelFromHostState } = await import("../sim/from_state.ts");
+    const { serializeSnapshot, toSnapshot } = await import("../sim/snapshot.ts");
+    return serializeSnapshot(toSnapshot(kernelFromHostState(await this.observe())));
   }
 
   /** Closes every socket. Safe to call more than once. */

@@ -48,7 +48,7 @@ function observeLink(state: SimState, nsName: string, link: SimLink): Link {
     case "loopback":
       return { kind: "loopback", ...common };
     case "device":
-      return { kind: "device", ...common };
+      return { kind: "device", ...(link.type !== undefined ? { type: link.type } : {}), ...common };
     case "dummy":
       return { kind: "dummy", ...common };
     case "bridge":

@@ -29,6 +29,7 @@ const SimLinkSchema = z.strictObject({
   ifindex: z.number().int().min(1),
   name: z.string().min(1),
   kind: z.enum(SIM_LINK_KINDS),
+  type: z.string().optional(),
   mac: z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/),
   mtu: z.number().int().min(0).max(65536),
   up: z.boolean(),

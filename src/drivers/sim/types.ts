@@ -44,6 +44,8 @@ export interface SimLink {
   ifindex: number;
   name: string;
   kind: SimLinkKind;
+  /** `device` only: IFLA_INFO_KIND of a kind netform does not model (ifb, vxlan, …). */
+  type?: string;
   mac: string;
   mtu: number;
   up: boolean;
