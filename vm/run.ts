@@ -238,7 +238,9 @@ export async function hostDenoDir(): Promise<string> {
 export async function denoTestJob(files: string[]): Promise<string> {
   const deno = guestPath(Deno.execPath());
   const denoDir = guestPath(await hostDenoDir());
-  const checkout = ROOT.replace(/\/$/, "");
+  // Through the read-only view of the host's root: the guest mounts tmpfs on /tmp, /root and
+  // /run, which would hide a checkout that lives there (CI clones anywhere).
+  const checkout = guestPath(ROOT.replace(/\/$/, ""));
   const quoted = files.map((f) => `'${f.replaceAll("'", "'\\''")}'`).join(" ");
   return `set -u
 export DENO_DIR='${denoDir}' NO_COLOR=1 DENO_NO_UPDATE_CHECK=1 NETFORM_VM_NOTES=/tmp/job/notes.txt
