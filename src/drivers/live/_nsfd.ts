@@ -9,6 +9,7 @@
 import { errnoError } from "../../../ffi/errno.ts";
 import { NETNS_RUN_DIR } from "../../../ffi/netns.ts";
 import { ROOT_NAMESPACE } from "../../model/names.ts";
+import { KernelError } from "../../errors.ts";
 
 const SYMBOLS = {
   /** int open(const char *path, int flags, mode_t mode); */
@@ -70,4 +71,13 @@ export class NamespaceFds implements Disposable {
   [Symbol.dispose](): void {
     this.close();
   }
+}
+
+/**
+ * `ip netns del` unmounts the namespace file, then unlinks it: in between, the file is still
+ * listed but `setns` on it gives EINVAL; after it, `open` gives ENOENT. Either way the
+ * namespace is gone (or going), and there is nothing in it to observe.
+ */
+export function isVanishedNamespace(e: unknown): boolean {
+  return e instanceof KernelError && (e.code === "ENOENT" || e.code === "EINVAL");
 }

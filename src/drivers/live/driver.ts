@@ -23,7 +23,7 @@ import type { Driver } from "../driver.ts";
 import type { Operation } from "../../model/operations.ts";
 import type { HostState } from "../../model/state.ts";
 import { ROOT_NAMESPACE } from "../../model/names.ts";
-import { NamespaceFds } from "./_nsfd.ts";
+import { isVanishedNamespace, NamespaceFds } from "./_nsfd.ts";
 import { type Batch, type Resolver, type Step, stepFor } from "./requests.ts";
 
 /** A driver over the host's kernel. */
@@ -126,7 +126,7 @@ export class LiveDriver implements Driver {
       try {
         socket = this.#socket(name);
       } catch (e) {
-        if (!(e instanceof KernelError && e.code === "ENOENT")) throw e;
+        if (!isVanishedNamespace(e)) throw e;
       }
       if (socket !== undefined) {
         for (const m of socket.dump(RTM_GETLINK, ifinfomsg())) {

@@ -26,7 +26,7 @@ import {
   rtmsg,
   RTPROT_KERNEL,
 } from "../../../ffi/mod.ts";
-import { KernelError, NetformError } from "../../errors.ts";
+import { NetformError } from "../../errors.ts";
 import { ROOT_NAMESPACE } from "../../model/names.ts";
 import {
   type Address,
@@ -51,6 +51,7 @@ import {
   type RawRoute,
 } from "./_parse.ts";
 import { NsidResolver } from "./_nsid.ts";
+import { isVanishedNamespace } from "./_nsfd.ts";
 import { compareCidr } from "./_ip.ts";
 import type { HostState } from "../../model/state.ts";
 
@@ -111,7 +112,7 @@ export function observeHost(): HostState {
         socket = RouteSocket.open(key === ROOT_NAMESPACE ? null : key);
       } catch (e) {
         // Deleted between the listing and now (ip netns del by someone else): it is gone.
-        if (key !== ROOT_NAMESPACE && e instanceof KernelError && e.code === "ENOENT") continue;
+        if (key !== ROOT_NAMESPACE && isVanishedNamespace(e)) continue;
         throw e;
       }
       sockets.set(key, socket);
