@@ -13,7 +13,7 @@
 import { PlanError } from "../errors.ts";
 import { ownerAlias, ROOT_NAMESPACE } from "../model/names.ts";
 import type { LinkChanges, LinkSpec } from "../model/operations.ts";
-import type { HostState, Link, LinkRef, Topology } from "../model/state.ts";
+import type { HostState, IpvlanPort, Link, LinkRef, Topology } from "../model/state.ts";
 import { linkAddress, namespaceAddress } from "./address.ts";
 import { cascade, indexDependents, linkKey, type Removal } from "./cascade.ts";
 import { isVirtual, KIND_RULES, kindMatches, linkAttributes, refText } from "./link_rules.ts";
@@ -452,15 +452,9 @@ function diffIpvlanPorts(ctx: PlanContext): void {
       if (!have.ipvlan) {
         // No port yet: creating the first slave sets mode and flags. Shown here,
         // on the master, because that is where the topology declares them.
-        ctx.changes.push({
-          address: linkAddress(namespace, name),
-          type: "link",
-          namespace,
-          action: "update",
-          before: linkAttributes(have),
-          after: linkAttributes({ ...have, ipvlan: want.ipvlan } as Link),
-          replacePaths: [],
-          reason: "creating its first ipvlan slave sets the port's mode and flags",
+        showPortChange(ctx, namespace, name, have, want.ipvlan, {
+          alone: "creating its first ipvlan slave sets the port's mode and flags",
+          added: "creating its first ipvlan slave sets the port's mode and flags",
         });
         continue;
       }
@@ -482,24 +476,10 @@ function diffIpvlanPorts(ctx: PlanContext): void {
           [address, linkAddress(foreign.namespace, foreign.name)],
         );
       }
-      const existing = ctx.changes.find((c) => c.address === address);
-      const after = { ...have, ipvlan: want.ipvlan } as Link;
-      if (existing && existing.after) {
-        existing.after["ipvlan.mode"] = want.ipvlan.mode;
-        existing.after["ipvlan.flags"] = want.ipvlan.flags;
-        existing.reason += ", ipvlan port settings differ";
-      } else {
-        ctx.changes.push({
-          address,
-          type: "link",
-          namespace,
-          action: "update",
-          before: linkAttributes(have),
-          after: linkAttributes(after),
-          replacePaths: [],
-          reason: "ipvlan mode and flags differ (they apply to every slave of this master)",
-        });
-      }
+      showPortChange(ctx, namespace, name, have, want.ipvlan, {
+        alone: "ipvlan mode and flags differ (they apply to every slave of this master)",
+        added: "ipvlan port settings differ",
+      });
       const via = slaves[0]!;
       ctx.steps.push({
         change: address,
@@ -513,6 +493,38 @@ function diffIpvlanPorts(ctx: PlanContext): void {
       });
     }
   }
+}
+
+/**
+ * Shows a port's new mode and flags on the master's change: one change per object, so when the
+ * master already changes (brought up, say) the port settings join that change.
+ */
+function showPortChange(
+  ctx: PlanContext,
+  namespace: string,
+  name: string,
+  have: Link,
+  port: IpvlanPort,
+  reasons: { alone: string; added: string },
+): void {
+  const address = linkAddress(namespace, name);
+  const existing = ctx.changes.find((c) => c.address === address);
+  if (existing?.after) {
+    existing.after["ipvlan.mode"] = port.mode;
+    existing.after["ipvlan.flags"] = port.flags;
+    existing.reason += `, ${reasons.added}`;
+    return;
+  }
+  ctx.changes.push({
+    address,
+    type: "link",
+    namespace,
+    action: "update",
+    before: linkAttributes(have),
+    after: linkAttributes({ ...have, ipvlan: port } as Link),
+    replacePaths: [],
+    reason: reasons.alone,
+  });
 }
 
 /**

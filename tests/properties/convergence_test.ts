@@ -59,6 +59,15 @@ async function cloneDriver(driver: SimDriver): Promise<SimDriver> {
   return new SimDriver(parseSnapshot(await driver.snapshot(), "clone"));
 }
 
+/** Two changes for one object would show the reader two contradicting intentions. */
+function assertOneChangePerAddress(changes: readonly { address: string }[]): void {
+  const seen = new Set<string>();
+  for (const c of changes) {
+    assert.ok(!seen.has(c.address), `two changes for ${c.address}`);
+    seen.add(c.address);
+  }
+}
+
 Deno.test("generated manifests are valid (the generator builds them by construction)", () => {
   for (const opts of [TARGET, OTHER]) {
     fc.assert(fc.property(validTopology(opts), (input) => void topo(input)), { numRuns: 300 });
@@ -69,8 +78,10 @@ Deno.test("property: apply of plan(desired, observed) converges and verifies", a
   await fc.assert(
     fc.asyncProperty(scenario, async (s) => {
       const { driver, desired } = await prepare(s);
+      const first = plan(desired, await driver.observe());
+      assertOneChangePerAddress(first.changes);
       // applyPlan re-plans after executing and throws VerifyError if anything is left.
-      await applyPlan(plan(desired, await driver.observe()), driver);
+      await applyPlan(first, driver);
     }),
     params,
   );
