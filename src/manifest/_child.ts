@@ -3,11 +3,13 @@
  * (started by `sandbox.ts` with read access to the manifest's folder and
  * netform's sources only, and nothing else).
  *
- * Protocol: argument 1 is the manifest's file URL; stdin carries a one-line
- * nonce and is then closed. The answer is the one stdout line that starts with
- * the nonce, followed by a JSON {@linkcode SandboxReply}. The manifest cannot
- * read the nonce (stdin is drained before it is imported, and module scope is
- * private), so nothing it prints can pass for the answer.
+ * Protocol: arguments are the manifest's file URL and the memory limit in
+ * bytes; stdin carries a one-line nonce and is then closed. The answer is the
+ * one stdout line that starts with the nonce, followed by a JSON
+ * {@linkcode SandboxReply}, or `{"kind":"memory"}` from the memory watch
+ * (`_memory_watch.ts`). The manifest cannot read the nonce (stdin is drained
+ * before it is imported, and module scope is private), so nothing it prints
+ * can pass for an answer.
  *
  * @module
  */
@@ -27,6 +29,7 @@ class SandboxRefusal extends Error {
 
 const nonce = (await new Response(Deno.stdin.readable).text()).trim();
 const url = Deno.args[0] ?? "";
+watchMemory(Number(Deno.args[1]));
 refuseCapabilities();
 reply(await evaluate(url));
 
@@ -56,6 +59,12 @@ async function evaluate(url: string): Promise<SandboxReply> {
     // A Proxy's trap or a monkey-patched builtin can throw while the value is copied.
     return { kind: "error", name: errorName(error), message: errorMessage(error) };
   }
+}
+
+/** Starts the memory watch on its own thread; it keeps running until the process ends. */
+function watchMemory(limitBytes: number): void {
+  const watch = new Worker(new URL("./_memory_watch.ts", import.meta.url), { type: "module" });
+  watch.postMessage({ nonce, limitBytes });
 }
 
 /**

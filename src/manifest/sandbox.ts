@@ -7,7 +7,8 @@
  * (an allocation bomb takes the whole process down), and a Worker stuck in a
  * loop keeps its thread spinning after `terminate()`. A process is killed
  * with SIGKILL, its heap is capped with V8's `--max-old-space-size`, and its
- * resident memory (heap, ArrayBuffers, threads) is watched from here.
+ * resident memory (heap, ArrayBuffers, threads) is watched by a thread of its
+ * own (`_memory_watch.ts`) that tells this side when to kill it.
  *
  * @module
  */
@@ -45,7 +46,6 @@ const CHILD_ENTRY = fileURLToPath(new URL("./_child.ts", import.meta.url));
 /** V8's heap gets the memory limit minus this, so a heap bomb meets V8's own limit first. */
 const NON_HEAP_MB = 64;
 const STDERR_KEEP = 16 * 1024;
-const WATCH_INTERVAL_MS = 10;
 
 /**
  * Runs `manifest` (an absolute path) in the sandbox. Resolves once the child
@@ -71,6 +71,7 @@ export async function evaluateInSandbox(
     ...(options.denyRead.length > 0 ? [`--deny-read=${options.denyRead.join(",")}`] : []),
     CHILD_ENTRY,
     pathToFileURL(manifest).href,
+    String(limits.memoryMb * 1024 * 1024),
   ];
   const child = new Deno.Command(Deno.execPath(), {
     args,
@@ -91,17 +92,20 @@ export async function evaluateInSandbox(
   };
   const timer = setTimeout(() => stop("timeout"), limits.timeoutMs);
   const exited = child.status.finally(() => clearTimeout(timer));
-  const watching = watchMemory(child.pid, limits.memoryMb, exited, () => stop("memory"));
 
   const writer = child.stdin.getWriter();
   await writer.write(new TextEncoder().encode(nonce + "\n")).catch(() => {});
   await writer.close().catch(() => {});
 
   const [stdout, stderr, status] = await Promise.all([
-    readCapped(child.stdout, limits.maxOutputBytes, () => stop("output")),
+    readAnswer(child.stdout, {
+      max: limits.maxOutputBytes,
+      onOverflow: () => stop("output"),
+      marker: `${nonce} {"kind":"memory"}`,
+      onMarker: () => stop("memory"),
+    }),
     readTail(child.stderr, STDERR_KEEP),
     exited,
-    watching,
   ]);
   if (stopped) return { kind: stopped };
   const reply = findReply(stdout, nonce);
@@ -110,49 +114,29 @@ export async function evaluateInSandbox(
   return { kind: "exited", code: status.code, signal: status.signal, stderr };
 }
 
-/** Polls the child's resident set size until it exits; calls `over` once past the limit. */
-async function watchMemory(
-  pid: number,
-  limitMb: number,
-  exited: Promise<unknown>,
-  over: () => void,
-): Promise<void> {
-  let done = false;
-  exited.then(() => (done = true), () => (done = true));
-  const limitKb = limitMb * 1024;
-  while (!done) {
-    const rssKb = await residentKb(pid);
-    if (rssKb !== undefined && rssKb > limitKb) return over();
-    await new Promise((wake) => setTimeout(wake, WATCH_INTERVAL_MS));
-  }
-}
-
-async function residentKb(pid: number): Promise<number | undefined> {
-  try {
-    const status = await Deno.readTextFile(`/proc/${pid}/status`);
-    const match = /^VmRSS:\s+(\d+) kB/m.exec(status);
-    return match ? Number(match[1]) : undefined;
-  } catch {
-    return undefined; // exited (or not yet started)
-  }
-}
-
-/** Reads a stream to its end, up to `max` bytes; calls `over` and stops reading past that. */
-async function readCapped(
+/**
+ * Reads the child's stdout to its end, up to `max` bytes (past that it calls
+ * `onOverflow` and stops reading), and calls `onMarker` as soon as `marker`
+ * appears, which may be mid-stream.
+ */
+async function readAnswer(
   stream: ReadableStream<Uint8Array>,
-  max: number,
-  over: () => void,
+  options: { max: number; onOverflow: () => void; marker: string; onMarker: () => void },
 ): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
+  const decoder = new TextDecoder();
   let size = 0;
+  let recent = "";
   const reader = stream.getReader();
   try {
     while (true) {
       const { done, value } = await reader.read();
       if (done) break;
+      recent = recent.slice(-options.marker.length) + decoder.decode(value, { stream: true });
+      if (recent.includes(options.marker)) options.onMarker();
       size += value.length;
-      if (size > max) {
-        over();
+      if (size > options.max) {
+        options.onOverflow();
         await reader.cancel().catch(() => {});
         return new Uint8Array();
       }

@@ -18,14 +18,13 @@ export interface OutcomeContext {
 
 /** Permission names as Deno words them, and what they let a program do. */
 const ACTIONS: Readonly<Record<string, string>> = {
-  read: "read files outside its folder",
+  read: "read other files",
   write: "write files",
   net: "use the network",
-  run: "run programs",
+  run: "run programs or signal processes",
   env: "read the environment",
   ffi: "load native libraries",
   sys: "read system information",
-  import: "import remote modules",
 };
 
 const MIB = 1024 * 1024;
@@ -105,19 +104,26 @@ function errorIssue(
   context: OutcomeContext,
 ): ManifestIssue {
   const { message } = reply;
-  const denied = /Requires (\w+) access to ("[^"]*"|\S+)/.exec(message);
+  const denied = /Requires (\w+) access(?: to ("[^"]*"|\S+))?/.exec(message);
+  if (denied?.[1] === "import") {
+    return {
+      path: "",
+      message: `The manifest may not import remote modules: it imports from ${denied[2]}`,
+      hint: "copy the module into the manifest's folder and import it from there",
+    };
+  }
   if (denied) {
-    const [, permission = "", what = ""] = denied;
+    const [, permission = "", what] = denied;
     const action = ACTIONS[permission] ?? `use "${permission}"`;
-    const link = permission === "read"
+    const link = permission === "read" && what !== undefined
       ? throughLink(unquote(what), context.deniedLinks)
       : undefined;
     return {
       path: "",
-      message: `The manifest was denied an operation: Requires ${permission} access to ${what}` +
-        (link ? `, ${describeLink(link)}` : ` (manifests may not ${action})`),
+      message: `The manifest was denied an operation: Requires ${permission} access` +
+        (what !== undefined ? ` to ${what}` : "") + (link ? `; ${describeLink(link)}` : ""),
       hint:
-        `manifests may only read their own folder ("${context.folder}"); they may not use the network, run programs, load native libraries, read the environment or system information, or write files`,
+        `manifests may only read their own folder ("${context.folder}") and netform's modules; they may not ${action}`,
     };
   }
   const remote = /A remote specifier was requested: ("[^"]*")/.exec(message);
