@@ -138,7 +138,7 @@ function stepIssues(plan: Plan): PlanIssue[] {
         path: ["steps", i, "operation", "op"],
         message: `"${op.op}" acts on a link, but the step belongs to change ${
           JSON.stringify(step.change)
-        }, a ${type}`,
+        } (of type ${type})`,
       });
     }
     if (plan.kind === "apply" && op.op === "address.add") {
