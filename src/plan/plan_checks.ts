@@ -146,7 +146,8 @@ function stepIssues(plan: Plan): PlanIssue[] {
       if (!link) {
         issues.push({
           path: ["steps", i, "operation", "link"],
-          message: `adds an address to "${op.namespace}/${op.link}", which the desired state does not have`,
+          message:
+            `adds an address to "${op.namespace}/${op.link}", which the desired state does not have`,
         });
       }
     }
