@@ -43,8 +43,6 @@ export interface SandboxOptions {
 }
 
 const CHILD_ENTRY = fileURLToPath(new URL("./_child.ts", import.meta.url));
-/** V8's heap gets the memory limit minus this, so a heap bomb meets V8's own limit first. */
-const NON_HEAP_MB = 64;
 const STDERR_KEEP = 16 * 1024;
 
 /**
@@ -57,7 +55,11 @@ export async function evaluateInSandbox(
   options: SandboxOptions,
 ): Promise<SandboxOutcome> {
   const nonce = crypto.randomUUID();
-  const heapMb = Math.max(16, limits.memoryMb - NON_HEAP_MB);
+  // V8's heap limit is only a backstop: set to the whole limit, it is never reached before
+  // the resident memory passes the limit, which the memory watch catches at once. Set lower,
+  // a heap bomb makes V8 collect garbage ever harder near its limit, for seconds, before it
+  // gives up.
+  const heapMb = limits.memoryMb;
   const args = [
     "run",
     "--quiet",
