@@ -86,12 +86,14 @@ if (import.meta.main && !Deno.args.includes("--worker-bomb")) {
   console.log(`  child process: ${stats(child)}`);
   console.log(`  Worker:        ${stats(worker)}`);
 
-  for (const [name, limits] of [
-    ["loop_forever.ts", { timeoutMs: 1000 }],
-    ["heap_bomb.ts", {}],
-    ["arraybuffer_bomb.ts", {}],
-    ["node_worker_threads.ts", {}],
-  ] as const) {
+  for (
+    const [name, limits] of [
+      ["loop_forever.ts", { timeoutMs: 1000 }],
+      ["heap_bomb.ts", {}],
+      ["arraybuffer_bomb.ts", {}],
+      ["node_worker_threads.ts", {}],
+    ] as const
+  ) {
     const ms = await time(() => loadManifest(`${HOSTILE}/${name}`, limits));
     const cpu = await cpuDuring(1000);
     console.log(
