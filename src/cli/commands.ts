@@ -7,7 +7,7 @@ import { applyPlan } from "../apply/apply.ts";
 import type { Driver } from "../drivers/driver.ts";
 import type { DriverName } from "../drivers/open.ts";
 import { UsageError } from "../errors.ts";
-import { decodePlan, encodePlan } from "../plan/codec.ts";
+import { decodePlan, encodePlan, MAX_PLAN_BYTES } from "../plan/codec.ts";
 import type { Plan } from "../plan/plan.ts";
 import { plan as planChanges, planDestroy } from "../plan/planner.ts";
 import { renderApplyResult, renderPlan, shouldUseColor } from "../plan/render.ts";
@@ -161,8 +161,17 @@ export async function snapshotCommand(options: HostOptions & { out?: string }): 
 
 async function readText(file: string, what: string): Promise<string> {
   try {
+    // Checked before reading, so a huge file is refused without loading it.
+    const { size } = await Deno.stat(file);
+    if (size > MAX_PLAN_BYTES) {
+      throw new UsageError(
+        `Cannot read ${what} "${file}": the file is ${(size / 1024 / 1024).toFixed(1)} MiB, ` +
+          `larger than ${MAX_PLAN_BYTES / 1024 / 1024} MiB; is it the right file?`,
+      );
+    }
     return await Deno.readTextFile(file);
   } catch (e) {
+    if (e instanceof UsageError) throw e;
     throw new UsageError(`Cannot read ${what} "${file}": ${(e as Error).message}`, { cause: e });
   }
 }

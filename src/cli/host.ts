@@ -5,7 +5,8 @@
  */
 import { type DriverName, openDriver } from "../drivers/open.ts";
 import type { Driver } from "../drivers/driver.ts";
-import { loadManifest } from "../manifest/load.ts";
+import { loadManifest, type LoadManifestOptions } from "../manifest/load.ts";
+import { parseMemory, parseTimeout } from "../manifest/limits.ts";
 import type { Topology } from "../model/state.ts";
 import type { Output } from "./output.ts";
 
@@ -21,6 +22,23 @@ export async function openHost(
   return driver;
 }
 
+/** Limits from the command line; they override the environment and the defaults. */
+let manifestLimits: LoadManifestOptions = {};
+
+/** Takes `--manifest-timeout` / `--manifest-memory`; throws UsageError on a bad value. */
+export function setManifestLimits(
+  options: { manifestTimeout?: string; manifestMemory?: string },
+): void {
+  manifestLimits = {
+    ...(options.manifestTimeout !== undefined
+      ? { timeoutMs: parseTimeout(options.manifestTimeout, "--manifest-timeout") }
+      : {}),
+    ...(options.manifestMemory !== undefined
+      ? { memoryMb: parseMemory(options.manifestMemory, "--manifest-memory") }
+      : {}),
+  };
+}
+
 export function readManifest(file: string): Promise<Topology> {
-  return loadManifest(file);
+  return loadManifest(file, manifestLimits);
 }

@@ -16,6 +16,7 @@ import {
   validateCommand,
 } from "./commands.ts";
 import { demoCommand } from "./demo.ts";
+import { setManifestLimits } from "./host.ts";
 import { driverOption, jsonOption, stateOption } from "./options.ts";
 
 export const VERSION = "0.1.0";
@@ -26,7 +27,16 @@ function program(run: (code: Promise<ExitCode>) => void) {
     .description("Declarative, typed infrastructure-as-code for Linux host networking")
     .version(VERSION)
     .exitOverride()
-    .configureOutput({ writeErr: (s) => Deno.stderr.writeSync(new TextEncoder().encode(s)) });
+    .configureOutput({ writeErr: (s) => Deno.stderr.writeSync(new TextEncoder().encode(s)) })
+    .option(
+      "--manifest-timeout <seconds>",
+      "time limit for evaluating a manifest (default 10; env NETFORM_MANIFEST_TIMEOUT)",
+    )
+    .option(
+      "--manifest-memory <MiB>",
+      "memory limit for evaluating a manifest (default 512; env NETFORM_MANIFEST_MEMORY)",
+    );
+  cli.hook("preAction", () => setManifestLimits(cli.opts()));
 
   cli.command("validate").description("check a manifest without touching any host")
     .argument("<manifest>", "manifest module (.ts)")

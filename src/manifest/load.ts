@@ -1,31 +1,41 @@
 /**
- * Loads a manifest: evaluates the module in a sandboxed worker, then
- * validates and normalizes its default export.
+ * Loads a manifest: evaluates the module in a sandbox, then validates and
+ * normalizes its default export.
  *
- * A manifest is code, and it runs on a host where netform has root; the
- * worker may only read the manifest's own folder and netform's modules, and
- * has no network, subprocess, environment, FFI, write or system access, so a
- * manifest can describe a topology and do nothing else.
+ * A manifest is code, and it runs on a host where netform has root. It is
+ * evaluated in a child `deno` process (see `sandbox.ts`) that may only read
+ * the manifest's own folder and netform's modules, has no network,
+ * subprocess, environment, FFI, write or system access, and is killed when it
+ * exceeds its time or memory limit; so a manifest can describe a topology and
+ * do nothing else, and a hostile one cannot hang or exhaust netform.
  *
  * @module
  */
-import { dirname, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
 import { ManifestError, type ManifestIssue } from "../errors.ts";
 import type { Topology } from "../model/state.ts";
-import type { WorkerReply } from "./_worker.ts";
+import { deniedLinks, FolderTooLargeError } from "./folder_links.ts";
+import { DEFAULT_LIMITS, limitsFromEnv, type ManifestLimits } from "./limits.ts";
 import { normalizeTopology } from "./normalize.ts";
+import { evaluateInSandbox } from "./sandbox.ts";
+import { outcomeIssue } from "./sandbox_issues.ts";
 import { parseTopologyInput } from "./validate.ts";
 
-/** Options of {@linkcode loadManifest}. */
-export interface LoadManifestOptions {
-  /** How long the manifest may run before it is stopped, in milliseconds. Default: 10 000. */
-  timeoutMs?: number;
-}
+/**
+ * Options of {@linkcode loadManifest}: limits that override
+ * `NETFORM_MANIFEST_TIMEOUT` / `NETFORM_MANIFEST_MEMORY`, which override the
+ * defaults ({@linkcode DEFAULT_LIMITS}: 10 s, 512 MiB).
+ */
+export type LoadManifestOptions = Partial<ManifestLimits>;
 
-const DEFAULT_TIMEOUT_MS = 10_000;
-const WORKER_URL = new URL("./_worker.ts", import.meta.url);
 const REPO_ROOT = new URL("../../", import.meta.url);
+/** What a manifest may import besides its own folder: `mod.ts` and the modules behind it. */
+const NETFORM_SOURCES = [
+  fileURLToPath(new URL("mod.ts", REPO_ROOT)),
+  fileURLToPath(new URL("src/", REPO_ROOT)),
+];
+const MIB = 1024 * 1024;
 
 /**
  * Validates and normalizes a manifest's default export.
@@ -45,109 +55,71 @@ export function validateManifestValue(file: string, value: unknown): Topology {
 }
 
 /**
- * Loads the manifest module at `file` in a sandboxed worker and returns its
- * desired topology.
+ * Loads the manifest module at `file` in the sandbox and returns its desired
+ * topology.
  *
  * @throws {ManifestError} when the module cannot be read, throws, does
- * something it may not, runs too long, or exports an invalid topology.
+ * something it may not, runs too long, uses too much memory, or exports an
+ * invalid topology. Nothing outside the sandbox has changed by then.
  * @example
  * ```ts ignore
  * import { loadManifest } from "./load.ts";
- * const topology = await loadManifest("examples/demo.ts");
+ * const topology = await loadManifest("examples/demo.ts", { timeoutMs: 2000 });
  * ```
  */
 export async function loadManifest(
   file: string,
   options: LoadManifestOptions = {},
 ): Promise<Topology> {
-  const path = resolve(file);
+  const limits: ManifestLimits = { ...DEFAULT_LIMITS, ...limitsFromEnv(), ...options };
+  const fail = (issue: ManifestIssue, cause?: unknown): never => {
+    throw new ManifestError(file, [issue], cause === undefined ? undefined : { cause });
+  };
+  // The real path: the folder the manifest may read must not itself be reached through a link.
+  let path: string;
   try {
+    path = await Deno.realPath(file);
     const stat = await Deno.stat(path);
     if (!stat.isFile) throw new Error("not a file");
+    if (stat.size > limits.maxFileBytes) {
+      return fail({
+        path: "",
+        message: `The manifest is ${
+          (stat.size / MIB).toFixed(1)
+        } MiB; netform reads manifests of at most ${limits.maxFileBytes / MIB} MiB`,
+        hint: "keep bulky data out of the manifest: a topology is small",
+      });
+    }
   } catch (error) {
-    throw new ManifestError(file, [{
+    if (error instanceof ManifestError) throw error;
+    return fail({
       path: "",
       message: `Cannot read the manifest: ${error instanceof Error ? error.message : error}`,
       hint: "check the file name",
-    }], { cause: error });
+    }, error);
   }
-  const reply = await evaluate(path, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-  switch (reply.kind) {
+  const folder = dirname(path);
+  let links;
+  try {
+    links = await deniedLinks(folder);
+  } catch (error) {
+    if (!(error instanceof FolderTooLargeError)) throw error;
+    return fail({
+      path: "",
+      message: error.message,
+      hint: "keep manifests in a folder of their own",
+    });
+  }
+  const outcome = await evaluateInSandbox(path, limits, {
+    allowRead: [folder, ...NETFORM_SOURCES],
+    denyRead: links.map((l) => l.path),
+  });
+  switch (outcome.kind) {
     case "value":
-      return validateManifestValue(file, reply.value);
+      return validateManifestValue(file, outcome.value);
     case "issues":
-      throw new ManifestError(file, reply.issues);
-    case "error":
-      throw new ManifestError(file, [failureIssue(reply, dirname(path))]);
+      throw new ManifestError(file, outcome.issues);
+    default:
+      return fail(outcomeIssue(outcome, { folder, limits, deniedLinks: links }));
   }
-}
-
-/** Runs the manifest in a worker; resolves with its one reply, or a timeout error. */
-function evaluate(path: string, timeoutMs: number): Promise<WorkerReply> {
-  const worker = new Worker(WORKER_URL.href, {
-    type: "module",
-    deno: {
-      permissions: {
-        read: [
-          dirname(path),
-          fileURLToPath(new URL("mod.ts", REPO_ROOT)),
-          fileURLToPath(new URL("src/", REPO_ROOT)),
-        ],
-        net: false,
-        ffi: false,
-        run: false,
-        env: false,
-        write: false,
-        sys: false,
-        import: false,
-      },
-    },
-  });
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return new Promise<WorkerReply>((done) => {
-    timer = setTimeout(() => {
-      done({
-        kind: "error",
-        name: "Timeout",
-        message: `The manifest did not finish within ${timeoutMs / 1000} s`,
-      });
-    }, timeoutMs);
-    worker.onmessage = (event: MessageEvent<WorkerReply>) => done(event.data);
-    worker.onmessageerror = () =>
-      done({ kind: "error", name: "DataCloneError", message: "Its result could not be received" });
-    worker.onerror = (event) => {
-      // Without preventDefault an error in a worker also ends the parent process.
-      event.preventDefault();
-      done({ kind: "error", name: "Error", message: event.message });
-    };
-    worker.postMessage({ url: pathToFileURL(path).href });
-  }).finally(() => {
-    clearTimeout(timer);
-    worker.terminate();
-  });
-}
-
-function failureIssue(reply: WorkerReply & { kind: "error" }, folder: string): ManifestIssue {
-  if (reply.name === "Timeout") {
-    return {
-      path: "",
-      message: reply.message,
-      hint: "a manifest must compute its topology quickly: look for a loop that never ends",
-    };
-  }
-  if (reply.name === "NotCapable" || reply.name === "PermissionDenied") {
-    // Deno's advice to rerun with --allow-* does not apply to a manifest.
-    const denied = reply.message.replace(/,? run again with.*$/s, "");
-    return {
-      path: "",
-      message: `The manifest was denied an operation: ${denied}`,
-      hint:
-        `manifests may only read their own folder ("${folder}"); they may not use the network, run programs, read the environment or write files`,
-    };
-  }
-  return {
-    path: "",
-    message: `The manifest failed while loading: ${reply.name}: ${reply.message}`,
-    hint: "fix the error in the manifest",
-  };
 }

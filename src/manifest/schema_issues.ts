@@ -6,7 +6,10 @@
  */
 import type { z } from "zod";
 import type { ManifestIssue } from "../errors.ts";
+import { formatPath } from "./format_path.ts";
 import { INPUT_LINK_KINDS } from "./input_schema.ts";
+
+export { formatPath };
 
 /** Every key the input schema knows, for "did you mean" hints on unknown keys. */
 const KNOWN_KEYS = [
@@ -33,19 +36,6 @@ const KNOWN_KEYS = [
   "src",
   "type",
 ];
-
-/**
- * `namespaces.ns1.links.ipvl1.mode`, `namespaces.ns1.routes[0].via`; the
- * empty path is the manifest's default export itself.
- */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const key of path) {
-    if (typeof key === "number") out += `[${key}]`;
-    else out += out === "" ? String(key) : `.${String(key)}`;
-  }
-  return out;
-}
 
 /** Converts the issues of a failed parse of `input`. */
 export function schemaIssues(error: z.ZodError, input: unknown): ManifestIssue[] {

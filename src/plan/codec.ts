@@ -21,6 +21,7 @@ import {
 } from "../model/state.ts";
 import type { Operation } from "../model/operations.ts";
 import { type Change, type Plan, PLAN_FORMAT_VERSION, summarize } from "./plan.ts";
+import { planIssues } from "./plan_checks.ts";
 
 const name = z.string().min(1);
 const mtu = z.number().int().min(68).max(65535);
@@ -169,6 +170,9 @@ const OPERATION_NAMES = OperationSchema.options.map((o) => o.shape.op.value);
 /** Issues listed in a decode error before "and N more". */
 const MAX_ISSUES = 3;
 
+/** Largest plan read: far above any real plan (a 10 000-link plan is about 20 MiB). */
+export const MAX_PLAN_BYTES = 64 * 1024 * 1024;
+
 /**
  * A plan as versioned JSON: 2-space indent, a fixed key order (top level and
  * changes in declaration order, `op` first in an operation, everything else
@@ -235,6 +239,9 @@ export function decodePlan(text: string, source: string): Plan {
     );
   };
 
+  if (text.length > MAX_PLAN_BYTES) {
+    return fail(`(top level): the file is larger than ${MAX_PLAN_BYTES / 1024 / 1024} MiB`);
+  }
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -263,6 +270,16 @@ export function decodePlan(text: string, source: string): Plan {
     const issues = result.error.issues;
     const shown = issues.slice(0, MAX_ISSUES).map((issue) => describeIssue(issue, data));
     const more = issues.length > MAX_ISSUES ? `; and ${issues.length - MAX_ISSUES} more` : "";
+    return fail(shown.join("; ") + more);
+  }
+  const inconsistent = planIssues(result.data);
+  if (inconsistent.length > 0) {
+    const shown = inconsistent.slice(0, MAX_ISSUES).map((i) =>
+      `${formatPath(i.path)}: ${i.message}`
+    );
+    const more = inconsistent.length > MAX_ISSUES
+      ? `; and ${inconsistent.length - MAX_ISSUES} more`
+      : "";
     return fail(shown.join("; ") + more);
   }
   return result.data;

@@ -152,7 +152,7 @@ const operations: Array<[string, Operation]> = [
     op: "address.delete",
     namespace: "ns1",
     link: "ipvl1",
-    cidr: "10.0.0.3/24",
+    cidr: "10.0.0.2/24",
   }],
   ['route.ns1.main["default"]', { op: "route.add", namespace: "ns1", route, replace: true }],
   ['route.ns1.main["default"]', {
@@ -171,7 +171,13 @@ const plan: Plan = {
   changes,
   steps: operations.map(([change, operation]) => ({ change, operation })),
   summary: summarize(changes),
-  desired: { name: "lab", namespaces: { root: { links: {}, routes: [] } } },
+  desired: {
+    name: "lab",
+    namespaces: {
+      root: { links: {}, routes: [] },
+      ns1: { links: { ipvl1: { kind: "dummy", addresses: [] } }, routes: [] },
+    },
+  },
 };
 
 /** The encoded plan as a mutable JSON value, to break in tests. */

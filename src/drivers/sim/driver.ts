@@ -10,7 +10,13 @@ import type { HostState } from "../../model/state.ts";
 import { UsageError } from "../../errors.ts";
 import type { SimKernel } from "./kernel.ts";
 import { observeState } from "./observe.ts";
-import { defaultHost, parseSnapshot, serializeSnapshot, toSnapshot } from "./snapshot.ts";
+import {
+  defaultHost,
+  MAX_SNAPSHOT_BYTES,
+  parseSnapshot,
+  serializeSnapshot,
+  toSnapshot,
+} from "./snapshot.ts";
 
 /** A driver over an in-memory {@linkcode SimKernel}. */
 export class SimDriver implements Driver {
@@ -32,8 +38,18 @@ export class SimDriver implements Driver {
     if (stateFile === undefined) return new SimDriver(defaultHost());
     let text: string;
     try {
+      // Checked before reading, so a huge file is refused without loading it.
+      const { size } = await Deno.stat(stateFile);
+      if (size > MAX_SNAPSHOT_BYTES) {
+        throw new UsageError(
+          `Invalid snapshot "${stateFile}": the file is ${
+            (size / 1024 / 1024).toFixed(1)
+          } MiB, larger than ${MAX_SNAPSHOT_BYTES / 1024 / 1024} MiB; is it the right file?`,
+        );
+      }
       text = await Deno.readTextFile(stateFile);
     } catch (e) {
+      if (e instanceof UsageError) throw e;
       if (e instanceof Deno.errors.NotFound) return new SimDriver(defaultHost(), stateFile);
       throw new UsageError(`Cannot read snapshot "${stateFile}": ${(e as Error).message}`, {
         cause: e,

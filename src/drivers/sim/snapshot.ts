@@ -15,10 +15,17 @@ import {
 } from "../../model/state.ts";
 import { ROOT_NAMESPACE } from "../../model/names.ts";
 import { SimKernel } from "./kernel.ts";
+import { snapshotIssues } from "./snapshot_checks.ts";
 import { SIM_LINK_KINDS, type SimState } from "./types.ts";
 
 /** Version of the snapshot format; bump on incompatible changes. */
 export const SNAPSHOT_FORMAT_VERSION = 1;
+
+/** Largest snapshot file read: far above any host's (a 10 000-link host is about 5 MiB). */
+export const MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024;
+
+/** Problems listed in an error before "and N more". */
+const MAX_ISSUES = 5;
 
 const DevRefSchema = z.strictObject({
   namespace: z.string(),
@@ -103,8 +110,22 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
-/** Parses and validates a snapshot; errors name the file and the JSON path at fault. */
+/**
+ * Parses and validates a snapshot: its JSON, its schema, then the references
+ * between its devices. Errors name the file and the JSON path at fault.
+ */
 export function parseSnapshot(text: string, file: string): SimKernel {
+  const fail = (problems: string[]): never => {
+    const shown = problems.slice(0, MAX_ISSUES);
+    const more = problems.length > MAX_ISSUES ? `; and ${problems.length - MAX_ISSUES} more` : "";
+    throw new UsageError(
+      `Invalid snapshot "${file}": ${shown.join("; ")}${more}; ` +
+        `fix the file, or capture a new one with \`netform snapshot --out ${file}\``,
+    );
+  };
+  if (text.length > MAX_SNAPSHOT_BYTES) {
+    fail([`$: the file is larger than ${MAX_SNAPSHOT_BYTES / 1024 / 1024} MiB`]);
+  }
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -113,12 +134,24 @@ export function parseSnapshot(text: string, file: string): SimKernel {
       cause: e,
     });
   }
+  const version = (data as { formatVersion?: unknown } | null)?.formatVersion;
+  if (
+    typeof data === "object" && data !== null && !Array.isArray(data) && version !== undefined &&
+    version !== SNAPSHOT_FORMAT_VERSION
+  ) {
+    fail([
+      `$.formatVersion: ${
+        JSON.stringify(version)
+      } is not a snapshot format this netform reads (it reads ${SNAPSHOT_FORMAT_VERSION})`,
+    ]);
+  }
   const result = SnapshotSchema.safeParse(data);
   if (!result.success) {
-    const problems = result.error.issues.map((i) => `${jsonPath(i.path)}: ${i.message}`);
-    throw new UsageError(`Invalid snapshot "${file}": ${problems.join("; ")}`);
+    fail(result.error.issues.map((i) => `${jsonPath(i.path)}: ${i.message}`));
   }
-  const { formatVersion: _version, ...state } = result.data;
+  const { formatVersion: _version, ...state } = result.data!;
+  const issues = snapshotIssues(state as SimState);
+  if (issues.length > 0) fail(issues.map((i) => `${jsonPath(i.path)}: ${i.message}`));
   return new SimKernel(state as SimState);
 }
 

@@ -1,0 +1,192 @@
+/**
+ * Consistency checks of a snapshot that passed its schema: the references
+ * between devices and the invariants the simulated kernel relies on, each
+ * one a state no kernel can be in. A snapshot is often edited by hand or
+ * generated; without these checks a dangling parent or a one-sided veth
+ * would surface later as a wrong plan or a crash far from the cause.
+ *
+ * @module
+ */
+import { byteLength, MAX_LINK_NAME_BYTES } from "../../model/names.ts";
+import { parseCidr, parseIp } from "./ip.ts";
+import type { DevRef, SimLink, SimState } from "./types.ts";
+
+/** One inconsistency: where it is (a JSON path as keys) and what is wrong. */
+export interface SnapshotIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+/** Every inconsistency in `state`, in document order; empty when there is none. */
+export function snapshotIssues(state: SimState): SnapshotIssue[] {
+  const issues: SnapshotIssue[] = [];
+  const find = (ref: DevRef): SimLink | undefined =>
+    state.namespaces[ref.namespace]?.links.find((l) => l.ifindex === ref.ifindex);
+  const isRef = (ref: DevRef | undefined, ns: string, link: SimLink): boolean =>
+    ref?.namespace === ns && ref.ifindex === link.ifindex;
+  const everyLink = Object.entries(state.namespaces).flatMap(([ns, n]) =>
+    n.links.map((link) => ({ ns, link }))
+  );
+
+  for (const [nsName, ns] of Object.entries(state.namespaces)) {
+    const nsPath = ["namespaces", nsName];
+    const report = (path: (string | number)[], message: string) =>
+      issues.push({ path: [...nsPath, ...path], message });
+    if (!ns.links.some((l) => l.kind === "loopback" && l.ifindex === 1)) {
+      report(
+        ["links"],
+        `namespace "${nsName}" has no loopback with ifindex 1; every namespace has one`,
+      );
+    }
+    const names = new Map<string, number>();
+    const ifindexes = new Map<number, number>();
+    ns.links.forEach((link, i) => {
+      const at = (key?: string) => key === undefined ? ["links", i] : ["links", i, key];
+      const firstName = names.get(link.name);
+      if (firstName !== undefined) {
+        report(at("name"), `"${link.name}" is also the name of links[${firstName}]`);
+      } else names.set(link.name, i);
+      // dev_valid_name(): at most IFNAMSIZ - 1 bytes, not "." or "..", no "/", ":" or space.
+      if (
+        byteLength(link.name) > MAX_LINK_NAME_BYTES || link.name === "." || link.name === ".." ||
+        /[/:\s]/.test(link.name)
+      ) {
+        report(
+          at("name"),
+          `"${link.name}" is not a kernel interface name (at most ${MAX_LINK_NAME_BYTES} bytes, no "/", ":" or spaces)`,
+        );
+      }
+      const firstIndex = ifindexes.get(link.ifindex);
+      if (firstIndex !== undefined) {
+        report(
+          at("ifindex"),
+          `ifindex ${link.ifindex} is also the ifindex of links[${firstIndex}]`,
+        );
+      } else ifindexes.set(link.ifindex, i);
+      if (link.ifindex >= ns.nextIfindex) {
+        report(
+          at("ifindex"),
+          `ifindex ${link.ifindex} is not below the namespace's nextIfindex ${ns.nextIfindex}, so a new link would take it`,
+        );
+      }
+      if (link.kind === "loopback" && link.ifindex !== 1) {
+        report(at("ifindex"), `the loopback "${link.name}" has ifindex ${link.ifindex}, not 1`);
+      }
+
+      if (link.master !== undefined) {
+        const master = ns.links.find((l) => l.ifindex === link.master);
+        if (!master) {
+          report(at("master"), `names ifindex ${link.master}, which no link in "${nsName}" has`);
+        } else if (master.kind !== "bridge") {
+          report(at("master"), `names "${master.name}", a ${master.kind}, not a bridge`);
+        } else if (master === link) report(at("master"), `"${link.name}" names itself`);
+      }
+
+      const wantsParent = link.kind === "ipvlan" || link.kind === "macvlan";
+      if (wantsParent && link.parent === undefined) {
+        report(at(), `the ${link.kind} "${link.name}" has no parent`);
+      } else if (!wantsParent && link.parent !== undefined) {
+        report(at("parent"), `a ${link.kind} has no parent; only ipvlan and macvlan links do`);
+      } else if (link.parent !== undefined) {
+        const parent = find(link.parent);
+        if (!parent) {
+          report(at("parent"), describeMissing(link.parent, state));
+        } else if (parent === link) {
+          report(at("parent"), `"${link.name}" names itself`);
+        } else if (link.kind === "ipvlan" && !parent.ipvlanPort) {
+          report(
+            at("parent"),
+            `names "${parent.name}", which has no ipvlanPort although it carries this ipvlan`,
+          );
+        }
+      }
+      if (link.kind === "ipvlan" && link.devId === undefined) {
+        report(at(), `the ipvlan "${link.name}" has no devId`);
+      } else if (link.kind !== "ipvlan" && link.devId !== undefined) {
+        report(at("devId"), `a ${link.kind} has no devId; only ipvlan links do`);
+      }
+      if (link.kind === "macvlan" && link.macvlanMode === undefined) {
+        report(at(), `the macvlan "${link.name}" has no macvlanMode`);
+      } else if (link.kind !== "macvlan" && link.macvlanMode !== undefined) {
+        report(at("macvlanMode"), `a ${link.kind} has no macvlanMode; only macvlan links do`);
+      }
+      if (link.ipvlanPort !== undefined) {
+        const slaves = everyLink.filter((o) =>
+          o.link.kind === "ipvlan" && isRef(o.link.parent, nsName, link)
+        );
+        if (slaves.length === 0) {
+          report(
+            at("ipvlanPort"),
+            `"${link.name}" has an ipvlan port but no ipvlan link names it as parent (the kernel removes the port with its last slave)`,
+          );
+        }
+      }
+
+      if (link.kind === "veth" && link.peer === undefined) {
+        report(at(), `the veth "${link.name}" has no peer`);
+      } else if (link.kind !== "veth" && link.peer !== undefined) {
+        report(at("peer"), `a ${link.kind} has no peer; only veth links do`);
+      } else if (link.peer !== undefined) {
+        const peer = find(link.peer);
+        if (!peer) report(at("peer"), describeMissing(link.peer, state));
+        else if (peer === link) report(at("peer"), `"${link.name}" names itself`);
+        else if (peer.kind !== "veth") {
+          report(at("peer"), `names "${peer.name}", a ${peer.kind}, not a veth`);
+        } else if (!isRef(peer.peer, nsName, link)) {
+          report(
+            at("peer"),
+            `names "${link.peer.namespace}/${peer.name}", whose peer does not point back to "${nsName}/${link.name}"`,
+          );
+        }
+      }
+
+      const seen = new Map<string, number>();
+      link.addresses.forEach((address, j) => {
+        const cidr = parseCidr(address.cidr);
+        if (!cidr) {
+          report(["links", i, "addresses", j, "cidr"], `"${address.cidr}" is not a CIDR`);
+          return;
+        }
+        const first = seen.get(`${cidr.family}/${cidr.value}`);
+        if (first !== undefined) {
+          report(
+            ["links", i, "addresses", j, "cidr"],
+            `"${address.cidr}" is also addresses[${first}] of "${link.name}"`,
+          );
+        } else seen.set(`${cidr.family}/${cidr.value}`, j);
+      });
+    });
+
+    const routes = new Map<string, number>();
+    ns.routes.forEach((route, r) => {
+      const at = (key?: string) => key === undefined ? ["routes", r] : ["routes", r, key];
+      if (!parseCidr(route.to)) report(at("to"), `"${route.to}" is not a CIDR`);
+      if (route.via !== undefined && !parseIp(route.via)) {
+        report(at("via"), `"${route.via}" is not an IP address`);
+      }
+      if (route.dev !== undefined && !names.has(route.dev)) {
+        report(at("dev"), `names "${route.dev}", which is not a link in "${nsName}"`);
+      }
+      const key = JSON.stringify([
+        route.table,
+        route.to,
+        route.metric,
+        route.dev,
+        route.via,
+        route.type,
+        route.protocol,
+      ]);
+      const first = routes.get(key);
+      if (first !== undefined) report(at(), `the same route as routes[${first}]`);
+      else routes.set(key, r);
+    });
+  }
+  return issues;
+}
+
+function describeMissing(ref: DevRef, state: SimState): string {
+  if (!Object.hasOwn(state.namespaces, ref.namespace)) {
+    return `names namespace "${ref.namespace}", which is not in the snapshot`;
+  }
+  return `names ifindex ${ref.ifindex} in "${ref.namespace}", which no link there has`;
+}

@@ -1,0 +1,256 @@
+/**
+ * The hostile-manifest corpus (tests/testdata/hostile/, each file says what it
+ * attempts), run through the command line as an operator would run it:
+ * `netform apply <manifest> --driver sim --state host.json --auto-approve`.
+ * Every manifest must be refused with its intended message and a hint, the
+ * state file must be byte-identical afterwards, and no process of the
+ * evaluation may outlive the command.
+ *
+ * Cases marked `live` also run `netform plan <manifest> --driver live` in a
+ * process without FFI permission: the live driver reaches the kernel only
+ * through FFI, so getting the manifest's error (and not a permission error)
+ * shows that the manifest is refused before any kernel access.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+
+const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const CORPUS = fileURLToPath(new URL("../testdata/hostile/", import.meta.url));
+/** Short limits, so the corpus runs quickly; the defaults are 10 s and 512 MiB. */
+const LIMITS = { NETFORM_MANIFEST_TIMEOUT: "2", NETFORM_MANIFEST_MEMORY: "128" };
+
+interface Case {
+  file: string;
+  /** The intended message (the first line after the file name). */
+  message: RegExp;
+  /** Also refused before any kernel access with the live driver. */
+  live?: boolean;
+  /** The hint under the message, when it says more than the message. */
+  hint?: RegExp;
+  /** Limits other than {@linkcode LIMITS}. */
+  env?: Record<string, string>;
+}
+
+const TIMEOUT = /The manifest did not finish within 2 s/;
+const MEMORY = /The manifest used more than 128 MiB of memory/;
+const PLAIN = /a manifest must export plain data/;
+const SLOW = /look for a loop that never ends .*--manifest-timeout/;
+const GREEDY = /look for a loop that allocates without end.*--manifest-memory/;
+const CONFINED = /manifests may only read their own folder \(".*hostile"\)/;
+
+const CASES: Case[] = [
+  // Time
+  { file: "loop_forever.ts", message: TIMEOUT, hint: SLOW, live: true },
+  { file: "timer_forever.ts", message: TIMEOUT, hint: SLOW },
+  { file: "atomics_wait.ts", message: TIMEOUT, hint: SLOW },
+  // The memory watch thread keeps the event loop alive, so Deno cannot see the stalled
+  // top-level await; the time limit ends it.
+  { file: "await_never_settles.ts", message: TIMEOUT, hint: SLOW, live: true },
+  // Memory
+  { file: "heap_bomb.ts", message: MEMORY, hint: GREEDY, live: true },
+  { file: "arraybuffer_bomb.ts", message: MEMORY, hint: GREEDY },
+  { file: "node_worker_threads.ts", message: MEMORY, hint: GREEDY },
+  { file: "microtask_loop.ts", message: MEMORY, hint: GREEDY },
+  {
+    file: "string_doubling.ts",
+    message: /failed while loading: RangeError: Invalid string length/,
+  },
+  { file: "stack_overflow.ts", message: /failed while loading: RangeError: Maximum call stack/ },
+  {
+    file: "huge_export.ts",
+    message: /default export is larger than 16 MiB as JSON/,
+    live: true,
+    env: { NETFORM_MANIFEST_MEMORY: "512" },
+  },
+  // What the export is made of
+  {
+    file: "deep_nesting.ts",
+    message: /inner: Found data nested deeper than 32 levels/,
+    hint: PLAIN,
+  },
+  { file: "getter_export.ts", message: /name: Found a getter or setter/, hint: PLAIN },
+  { file: "getter_loops.ts", message: /namespaces\.root: Found a getter or setter/, hint: PLAIN },
+  { file: "proxy_export.ts", message: /Found a Proxy/, hint: PLAIN, live: true },
+  { file: "tojson_export.ts", message: /toJSON: Found a function \("toJSON"\)/, hint: PLAIN },
+  { file: "to_primitive.ts", message: /Found an object with symbol keys/, hint: PLAIN },
+  { file: "class_instance.ts", message: /namespaces: Found an instance of class Map/, hint: PLAIN },
+  { file: "prototype_pollution.ts", message: /namespaces: Missing required key "namespaces"/ },
+  { file: "proto_key.ts", message: /__proto__: Unknown key "__proto__"/ },
+  // Imports
+  {
+    file: "import_remote_static.ts",
+    message: /may not import remote modules: it imports "https:\/\/deno\.land\/std@0\.224\.0/,
+  },
+  {
+    file: "import_remote_dynamic.ts",
+    message: /may not import remote modules: it imports from "example\.com:443"/,
+  },
+  {
+    file: "import_jsr.ts",
+    message: /may not import remote modules: it imports "https:\/\/jsr\.io/,
+  },
+  { file: "import_npm.ts", message: /may not import npm packages/, live: true },
+  { file: "import_data_url.ts", message: /Requires read access to "\/etc\/hostname"/ },
+  { file: "import_blob_url.ts", message: /Requires net access to "127\.0\.0\.1:9"/ },
+  { file: "import_parent_dir.ts", message: /Requires read access to ".*\/deno\.json"/ },
+  { file: "import_absolute.ts", message: /Requires read access to "\/etc\/passwd"/ },
+  {
+    file: "import_symlink_file.ts",
+    message:
+      /hostile\/outside\.json" is a symbolic link to ".*\/deno\.json", outside the manifest's folder/,
+    live: true,
+  },
+  {
+    file: "read_symlink_dir.ts",
+    message:
+      /hostile\/outside_dir" is a symbolic link to ".*\/testdata\/manifests", outside the manifest's folder/,
+  },
+  // Files, environment, system
+  {
+    file: "read_etc_passwd.ts",
+    message: /Requires read access to "\/etc\/passwd"/,
+    hint: CONFINED,
+  },
+  {
+    file: "read_proc_environ.ts",
+    message: /Requires read access to "\/proc\/self\/environ"/,
+    hint: CONFINED,
+  },
+  { file: "read_env.ts", message: /Requires env access to "HOME"/, hint: CONFINED },
+  { file: "read_process_env.ts", message: /Requires env access to "PATH"/ },
+  { file: "hostname_sys.ts", message: /Requires sys access to "hostname"/ },
+  {
+    file: "write_file.ts",
+    message: /Requires write access to ".*hostile\/pwned\.txt"/,
+    hint: CONFINED,
+  },
+  { file: "remove_self.ts", message: /Requires write access to ".*hostile\/remove_self\.ts"/ },
+  // Native code, programs, processes
+  { file: "dlopen_libc.ts", message: /Requires ffi access to "libc\.so\.6"/, live: true },
+  { file: "run_command.ts", message: /Requires run access to "id"/, live: true },
+  // node:child_process reads the environment before it spawns.
+  { file: "node_child_process.ts", message: /denied an operation: Requires env access/ },
+  { file: "kill_process.ts", message: /denied an operation: Requires run access/ },
+  {
+    file: "webassembly.ts",
+    message: /The manifest was refused: Manifests may not use WebAssembly/,
+  },
+  {
+    file: "nested_worker.ts",
+    message: /The manifest was refused: Manifests may not start workers/,
+  },
+  // Network
+  { file: "fetch_url.ts", message: /Requires net access to "127\.0\.0\.1:8080"/, live: true },
+  { file: "connect_tcp.ts", message: /Requires net access to "127\.0\.0\.1:9"/, hint: CONFINED },
+  { file: "listen_tcp.ts", message: /Requires net access to "0\.0\.0\.0:0"/ },
+  // The evaluation itself
+  { file: "deno_exit.ts", message: /ended its process \(exit code 0\) before it exported/ },
+  { file: "forged_reply.ts", message: /ended its process \(exit code 0\) before it exported/ },
+  { file: "throws_later.ts", message: /failed while loading: Uncaught Error: thrown from a timer/ },
+];
+
+interface Run {
+  code: number;
+  stderr: string;
+}
+
+async function netform(
+  args: string[],
+  permissions: string[],
+  env: Record<string, string> = {},
+): Promise<Run> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...permissions, "mod.ts", ...args],
+    cwd: REPO_ROOT,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { ...LIMITS, ...env, NO_COLOR: "1" },
+  }).output();
+  return { code: output.code, stderr: new TextDecoder().decode(output.stderr) };
+}
+
+/** Asserts the refusal: exit 1, the file named, the intended message, and a hint under it. */
+function assertRefused(run: Run, file: string, message: RegExp, hint?: RegExp): void {
+  const shown = `exit ${run.code}\n${run.stderr}`;
+  assert.equal(run.code, 1, shown);
+  const lines = run.stderr.trimEnd().split("\n");
+  assert.equal(lines[0], `Error: Invalid manifest "${file}":`, shown);
+  assert.match(lines[1] ?? "", /^ {2}- /, shown);
+  assert.match(lines[1] ?? "", message, shown);
+  assert.match(lines[2] ?? "", /^ {4}\S/, `no hint under the message\n${shown}`);
+  if (hint) assert.match(lines[2] ?? "", hint, shown);
+}
+
+/** Processes whose command line mentions `file` (an evaluation that outlived its command). */
+function processesMentioning(file: string): number[] {
+  const pids: number[] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const cmdline = Deno.readTextFileSync(`/proc/${entry.name}/cmdline`);
+      if (cmdline.includes(file)) pids.push(Number(entry.name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+Deno.test("the hostile corpus has at least 30 manifests, each saying what it attempts", () => {
+  const files = [...Deno.readDirSync(CORPUS)].filter((e) => e.isFile && e.name.endsWith(".ts"))
+    .map((e) => e.name).sort();
+  assert.ok(files.length >= 30, `only ${files.length} manifests`);
+  assert.deepEqual(files, CASES.map((c) => c.file).sort(), "every manifest has a case, and back");
+  for (const name of files) {
+    assert.match(Deno.readTextFileSync(CORPUS + name), /^\/\/ Attempts: \S/, name);
+  }
+});
+
+Deno.test("every hostile manifest is refused with its message and changes nothing", async (t) => {
+  const dir = await Deno.makeTempDir({ prefix: "netform_hostile_" });
+  try {
+    const state = `${dir}/host.json`;
+    const sim = ["--driver", "sim", "--state", state];
+    const simPermissions = ["--allow-read", "--allow-write", "--allow-run", "--allow-env"];
+    // A host with something on it, so any accepted manifest would change the file.
+    const setup = await netform(
+      ["apply", "examples/veth_router.ts", ...sim, "--auto-approve"],
+      simPermissions,
+    );
+    assert.equal(setup.code, 0, setup.stderr);
+    const before = await Deno.readFile(state);
+
+    for (const c of CASES) {
+      await t.step(c.file, async () => {
+        const file = CORPUS + c.file;
+        const run = await netform(
+          ["apply", file, ...sim, "--auto-approve"],
+          simPermissions,
+          c.env,
+        );
+        assertRefused(run, file, c.message, c.hint);
+        assert.deepEqual(await Deno.readFile(state), before, "the state file changed");
+        assert.deepEqual(processesMentioning(file), [], "the evaluation outlived the command");
+        if (c.live) {
+          // No --allow-ffi and no --allow-write: the live driver cannot reach the kernel.
+          const live = await netform(
+            ["plan", file, "--driver", "live"],
+            ["--allow-read", "--allow-run", "--allow-env"],
+            c.env,
+          );
+          assertRefused(live, file, c.message, c.hint);
+          assert.doesNotMatch(live.stderr, /--allow-ffi/);
+        }
+      });
+    }
+    await t.step("nothing was written into the corpus", async () => {
+      await assert.rejects(Deno.stat(CORPUS + "pwned.txt"), Deno.errors.NotFound);
+      await Deno.stat(CORPUS + "remove_self.ts");
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
