@@ -5,6 +5,7 @@
  *
  * @module
  */
+import process from "node:process";
 import { applyPlan } from "../src/apply/apply.ts";
 import { SimDriver } from "../src/drivers/sim/driver.ts";
 import { defaultHost } from "../src/drivers/sim/snapshot.ts";
@@ -27,11 +28,22 @@ export interface PlannerScaleResult {
   planCreateHeapMB: number;
   /** The simulator executing every step (its per-operation atomicity included). */
   simApplyMs: number;
+  /** CPU time (user + system) of planning from empty: wall time less what other processes took. */
+  planCreateCpuMs: number;
   /** Observe the converged simulated host, diff and order: nothing to do. */
   planConvergedMs: number;
+  planConvergedCpuMs: number;
   planConvergedHeapMB: number;
   /** Resident set size at the end (MB). */
   rssMB: number;
+}
+
+/** Wall and CPU milliseconds of `fn`. */
+async function timedCpu(fn: () => Promise<unknown>): Promise<{ ms: number; cpuMs: number }> {
+  const cpu = process.cpuUsage();
+  const ms = await timed(fn);
+  const used = process.cpuUsage(cpu);
+  return { ms, cpuMs: (used.user + used.system) / 1000 };
 }
 
 function heapMB(): number {
@@ -52,11 +64,11 @@ export async function benchPlannerScale(size: ScenarioSize): Promise<PlannerScal
   const driver = new SimDriver(defaultHost());
   let first!: ReturnType<typeof plan>;
   const heap0 = heapMB();
-  const planCreateMs = await timed(async () => first = plan(topology, await driver.observe()));
+  const create = await timedCpu(async () => first = plan(topology, await driver.observe()));
   const planCreateHeapMB = heapMB() - heap0;
   const simApplyMs = (await applyPlan(first, driver)).timings.execute;
   const heap1 = heapMB();
-  const planConvergedMs = await timed(async () => {
+  const converged = await timedCpu(async () => {
     const again = plan(topology, await driver.observe());
     if (again.changes.length !== 0) throw new Error("The converged plan is not empty");
   });
@@ -66,10 +78,12 @@ export async function benchPlannerScale(size: ScenarioSize): Promise<PlannerScal
     objects,
     steps: first.steps.length,
     validateMs,
-    planCreateMs,
+    planCreateMs: create.ms,
+    planCreateCpuMs: create.cpuMs,
     planCreateHeapMB,
     simApplyMs,
-    planConvergedMs,
+    planConvergedMs: converged.ms,
+    planConvergedCpuMs: converged.cpuMs,
     planConvergedHeapMB,
     rssMB: Deno.memoryUsage().rss / 2 ** 20,
   };

@@ -94,16 +94,19 @@ export function renderMarkdown(r: BenchResults): string {
     `${p.objects} objects (${p.size.namespaces + 1} namespaces, ${p.size.slaves} slaves, ` +
       `${p.size.addresses} addresses, ${p.size.routes} routes), ${p.steps} steps.`,
     "",
-    "| phase | ms | heap growth (MB) |",
-    "| --- | ---: | ---: |",
-    `| validate + normalize the manifest value | ${f(p.validateMs)} | |`,
+    "| phase | wall ms | CPU ms | heap growth (MB) |",
+    "| --- | ---: | ---: | ---: |",
+    `| validate + normalize the manifest value | ${f(p.validateMs)} | | |`,
     `| observe + diff + order, from an empty host | ${f(p.planCreateMs)} | ${
-      p.planCreateHeapMB.toFixed(1)
-    } |`,
-    `| the simulator executing every step | ${f(p.simApplyMs)} | |`,
-    `| observe + diff + order, converged | ${f(p.planConvergedMs)} | ${
+      f(p.planCreateCpuMs)
+    } | ${p.planCreateHeapMB.toFixed(1)} |`,
+    `| the simulator executing every step | ${f(p.simApplyMs)} | | |`,
+    `| observe + diff + order, converged | ${f(p.planConvergedMs)} | ${f(p.planConvergedCpuMs)} | ${
       p.planConvergedHeapMB.toFixed(1)
     } |`,
+    "",
+    "CPU ms is this process's user + system time over the same span: the wall time less what " +
+      "the other processes on the machine took from it.",
     "",
     `Resident set size at the end: ${p.rssMB.toFixed(0)} MB. Heap growth is V8's heapUsed ` +
       "before and after, garbage not yet collected included (negative when a collection ran).",

@@ -52,7 +52,17 @@ Deno.test(
     for (const t of size.targets) assert.equal(typeof t.met, "boolean");
     const p = r.plannerScale;
     assert.ok(p.objects > 0 && p.steps > 0);
-    for (const key of ["validateMs", "planCreateMs", "simApplyMs", "planConvergedMs", "rssMB"]) {
+    for (
+      const key of [
+        "validateMs",
+        "planCreateMs",
+        "simApplyMs",
+        "planConvergedMs",
+        "planCreateCpuMs",
+        "planConvergedCpuMs",
+        "rssMB",
+      ]
+    ) {
       assert.ok(p[key] > 0, `plannerScale.${key}: ${p[key]}`);
     }
     assert.deepEqual(benchNamespaces().filter((n) => !before.includes(n)), [], "left behind");

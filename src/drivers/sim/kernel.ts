@@ -97,6 +97,14 @@ export class SimKernel {
   }
 
   /**
+   * The current state itself, not a copy: for readers that copy what they keep (`observeState`
+   * builds every object it returns), so observing a large host does not copy it twice.
+   */
+  get view(): Readonly<SimState> {
+    return this.#state;
+  }
+
+  /**
    * Performs one operation. A refused operation changes nothing, except a
    * `link.update`: the kernel's do_setlink applies its attributes one after
    * another (kind data, MTU, alias, master, flags) and keeps what it did
