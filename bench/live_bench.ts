@@ -6,6 +6,7 @@
  *
  * @module
  */
+import process from "node:process";
 import { applyPlan } from "../src/apply/apply.ts";
 import { LiveDriver } from "../src/drivers/live/driver.ts";
 import { observeState } from "../src/drivers/sim/observe.ts";
@@ -183,6 +184,7 @@ export async function benchLiveSize(
           add(samples, "netform.apply.execute", report.timings.execute);
           add(samples, "netform.apply.verify", report.timings.verify);
           add(samples, "netform.observe", await timed(() => driver.observe()));
+          const cpu = process.cpuUsage();
           add(
             samples,
             "netform.plan.converged.work",
@@ -193,6 +195,12 @@ export async function benchLiveSize(
               }
             }),
           );
+          const used = process.cpuUsage(cpu);
+          // User + system time of this process (kernel time of its dumps included): the wall
+          // time less what other processes took from it.
+          add(samples, "netform.plan.converged.cpu", (used.user + used.system) / 1000);
+          const { namespaces } = await driver.observe();
+          add(samples, "host.namespaces", Object.keys(namespaces).length);
           const destroy = planDestroy(topology.name, await driver.observe());
           let executeMs = 0;
           // Steps, verify, and until `ip` lists none of the namespaces.

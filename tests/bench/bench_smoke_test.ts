@@ -25,6 +25,8 @@ const CASES = [
   "kernel.delete.netns",
   "kernel.delete.lower",
   "kernel.delete.group",
+  "netform.plan.converged.cpu",
+  "host.namespaces",
 ];
 
 Deno.test(
