@@ -369,10 +369,12 @@ export function readS32(value: Uint8Array): number {
   return view(value).getInt32(0, true);
 }
 
+const UTF8 = new TextDecoder();
+
 /** An attribute value as a string, up to its first NUL. */
 export function readString(value: Uint8Array): string {
   const nul = value.indexOf(0);
-  return new TextDecoder().decode(nul < 0 ? value : value.subarray(0, nul));
+  return UTF8.decode(nul < 0 ? value : value.subarray(0, nul));
 }
 
 function need(value: Uint8Array, n: number): void {

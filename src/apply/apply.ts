@@ -14,6 +14,8 @@ import { Journal } from "./journal.ts";
 export interface ApplyReport {
   journal: Journal;
   summary: PlanSummary;
+  /** Wall time in milliseconds: executing the steps, and verifying (observe and re-plan). */
+  timings: { execute: number; verify: number };
 }
 
 export interface ApplyOptions {
@@ -34,6 +36,7 @@ export async function applyPlan(
   options: ApplyOptions = {},
 ): Promise<ApplyReport> {
   const journal = new Journal();
+  const started = performance.now();
   for (const [i, step] of plan.steps.entries()) {
     try {
       await driver.execute(step.operation);
@@ -58,8 +61,10 @@ export async function applyPlan(
     options.onStep?.(describeOperation(step.operation));
   }
   await driver.flush?.();
+  const executed = performance.now();
   await verify(plan, driver);
-  return { journal, summary: plan.summary };
+  const timings = { execute: executed - started, verify: performance.now() - executed };
+  return { journal, summary: plan.summary, timings };
 }
 
 /** Observes again and requires an empty diff against the plan's desired state. */

@@ -20,6 +20,20 @@ export interface Cidr {
   prefix: number;
 }
 
+const FOUR_PARTS = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/;
+
+/**
+ * The common case without ipaddr.js's parser, which dominated validating 100,000 objects: four
+ * decimal parts without leading zeros, each at most 255. Anything else (`undefined`) goes the
+ * general way, which decides.
+ */
+function fourPartDecimal(text: string): ipaddr.IPv4 | undefined {
+  const m = FOUR_PARTS.exec(text);
+  if (m === null) return undefined;
+  const octets = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])];
+  return octets.every((o) => o <= 255) ? new ipaddr.IPv4(octets) : undefined;
+}
+
 /** The family of a parsed address. */
 export function familyOf(ip: Ip): IpFamily {
   return ip.kind() === "ipv4" ? 4 : 6;
@@ -27,6 +41,8 @@ export function familyOf(ip: Ip): IpFamily {
 
 /** Parses an IP address, or returns `undefined` when `text` is not one. */
 export function parseIp(text: string): Ip | undefined {
+  const v4 = fourPartDecimal(text);
+  if (v4 !== undefined) return v4;
   if (ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text);
   if (!ipaddr.IPv6.isValid(text)) return undefined;
   const ip = ipaddr.IPv6.parse(text);
@@ -35,6 +51,12 @@ export function parseIp(text: string): Ip | undefined {
 
 /** Parses `address/prefix`, or returns `undefined` when `text` is not a CIDR. */
 export function parseCidr(text: string): Cidr | undefined {
+  const slash = text.indexOf("/");
+  const prefixText = text.slice(slash + 1);
+  const v4 = slash < 0 ? undefined : fourPartDecimal(text.slice(0, slash));
+  if (v4 !== undefined && /^(0|[1-9]\d?)$/.test(prefixText) && Number(prefixText) <= 32) {
+    return { ip: v4, prefix: Number(prefixText) };
+  }
   if (ipaddr.IPv4.isValidCIDRFourPartDecimal(text)) {
     const [ip, prefix] = ipaddr.IPv4.parseCIDR(text);
     return { ip, prefix };

@@ -61,7 +61,9 @@ export function slavesByParent(
     const parent = parentOf(declared);
     if (!parent) continue;
     const key = linkKey(parent);
-    out.set(key, [...(out.get(key) ?? []), declared]);
+    const slaves = out.get(key);
+    if (slaves === undefined) out.set(key, [declared]);
+    else slaves.push(declared);
   }
   return out;
 }

@@ -30,6 +30,7 @@ function inScope(ctx: PlanContext, namespace: string): boolean {
 
 /** The removal that takes a link (and so its addresses and routes), if any. */
 function removedWith(ctx: PlanContext, namespace: string, link: string): string | undefined {
+  if (ctx.removal.links.size === 0 && ctx.removal.namespaces.size === 0) return undefined;
   if (ctx.removal.namespaces.has(namespace)) return namespaceAddress(namespace);
   const removed = ctx.removal.links.get(`${namespace}/${link}`);
   return removed ? linkAddress(namespace, link) : undefined;
@@ -79,10 +80,10 @@ export function diffAddresses(ctx: PlanContext): void {
       const before = observed.namespaces[namespace]?.links[name];
       const cause = removedWith(ctx, namespace, name);
       for (const a of link.addresses) {
-        const address = addressAddress(namespace, name, a.cidr);
         const have = now?.addresses.find((x) => x.cidr === a.cidr);
-        const attributes = { address: a.cidr, link: name };
         if (have && have.protocol === NETFORM_PROTOCOL) continue;
+        const address = addressAddress(namespace, name, a.cidr);
+        const attributes = { address: a.cidr, link: name };
         if (have) {
           ctx.changes.push({
             address,
@@ -189,7 +190,7 @@ export function diffRoutes(ctx: PlanContext): void {
   for (const [namespace, ns] of Object.entries(desired.namespaces)) {
     const now = new Map(
       (remaining.namespaces[namespace]?.routes ?? [])
-        .filter((r) => !flushed.has(`${namespace} ${routeKey(r)}`))
+        .filter((r) => flushed.size === 0 || !flushed.has(`${namespace} ${routeKey(r)}`))
         .map((r) => [routeKey(r), r]),
     );
     const before = new Map(
@@ -197,8 +198,11 @@ export function diffRoutes(ctx: PlanContext): void {
     );
     for (const want of ns.routes) {
       const key = routeKey(want);
-      const address = routeAddress(namespace, want);
       const have = now.get(key);
+      if (have && have.protocol !== KERNEL_PROTOCOL && routeDifferences(want, have).length === 0) {
+        if (ownsRoute(remaining, namespace, have, topology)) continue; // converged: the common case
+      }
+      const address = routeAddress(namespace, want);
       // A route the kernel flushes during the apply is added with replace, in case it survives.
       const add = (replace: boolean) =>
         ctx.steps.push({
@@ -221,7 +225,7 @@ export function diffRoutes(ctx: PlanContext): void {
             ? "deleted by the kernel with the link it goes through; added again"
             : "it is in the topology",
         });
-        add(flushed.has(`${namespace} ${key}`));
+        add(flushed.size > 0 && flushed.has(`${namespace} ${key}`));
         continue;
       }
       const diffs = routeDifferences(want, have);

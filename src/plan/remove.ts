@@ -13,10 +13,11 @@ export function withoutRemoved(observed: HostState, removal: Removal): HostState
     if (removal.namespaces.has(name)) continue;
     const links: Record<string, Link> = {};
     for (const [linkName, link] of Object.entries(ns.links)) {
-      if (removal.links.has(`${name}/${linkName}`)) continue;
+      const any = removal.links.size > 0;
+      if (any && removal.links.has(`${name}/${linkName}`)) continue;
       const copy: Link = { ...link, addresses: [...link.addresses] };
       // A deleted bridge releases its ports.
-      if (copy.master !== undefined && removal.links.has(`${name}/${copy.master}`)) {
+      if (any && copy.master !== undefined && removal.links.has(`${name}/${copy.master}`)) {
         delete copy.master;
       }
       links[linkName] = copy;

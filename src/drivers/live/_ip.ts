@@ -12,7 +12,19 @@ interface Key {
   prefix: number;
 }
 
+/** Parsed keys of recently compared CIDRs: sorting compares each one many times. */
+const keys = new Map<string, Key | undefined>();
+const MAX_KEYS = 100_000;
+
 function keyOf(cidr: string): Key | undefined {
+  if (keys.has(cidr)) return keys.get(cidr);
+  if (keys.size >= MAX_KEYS) keys.clear();
+  const key = parseKey(cidr);
+  keys.set(cidr, key);
+  return key;
+}
+
+function parseKey(cidr: string): Key | undefined {
   const slash = cidr.indexOf("/");
   if (slash < 0) return undefined;
   const text = cidr.slice(0, slash);

@@ -3,8 +3,9 @@
  * `--allow-ffi`. Load it with a dynamic import so the simulated path never loads FFI.
  *
  * Each namespace gets one `RouteSocket`, opened on first use and kept until `close()` (or until
- * the namespace is deleted). Link names are resolved with one link dump per namespace, cached
- * until a link is created or deleted anywhere.
+ * the namespace is deleted). Link names are resolved with one link dump per namespace, cached:
+ * creating a link only adds names (a name the cache misses dumps that namespace again), while a
+ * delete may cascade anywhere and drops the whole cache.
  *
  * @module
  */
@@ -17,7 +18,18 @@ import {
   RTM_DELLINK,
   RTM_GETLINK,
 } from "../../../ffi/mod.ts";
-import { HEADER_SIZE, IFLA_IFNAME, parseAttributes, readString } from "../../../ffi/messages.ts";
+import {
+  attr,
+  HEADER_SIZE,
+  IFLA_GROUP,
+  IFLA_IFNAME,
+  IFLA_INFO_KIND,
+  IFLA_LINKINFO,
+  parseAttributes,
+  readString,
+  readU32,
+  RTM_NEWLINK,
+} from "../../../ffi/messages.ts";
 import { KernelError } from "../../errors.ts";
 import type { Driver } from "../driver.ts";
 import type { Operation } from "../../model/operations.ts";
@@ -72,14 +84,14 @@ export class LiveDriver implements Driver {
     const fds = new NamespaceFds();
     try {
       const resolver: Resolver = {
-        ifindex: (ns, name) => this.#ifindexes(ns).get(name),
+        ifindex: (ns, name) => this.#ifindex(ns, name),
         namespaceFd: (ns) => fds.get(ns),
       };
       this.#run(stepFor(op, resolver));
     } finally {
       fds.close();
-      // Creating or deleting a link (or a namespace) may change links in other namespaces.
-      if (op.op !== "link.update" && /^(link|namespace)\./.test(op.op)) this.#links.clear();
+      // A delete may cascade into other namespaces (veth peers, slaves, a namespace's links).
+      if (op.op === "link.delete" || op.op === "namespace.delete") this.#links.clear();
     }
   }
 
@@ -115,10 +127,13 @@ export class LiveDriver implements Driver {
 
   /**
    * `ip netns del` drops the last name of the namespace; the kernel tears it down later, on a
-   * workqueue. To make the cascade synchronous (as the simulator's), the links in it are
-   * deleted first: a veth takes its peer in another namespace, a lower device its macvlans.
-   * Devices without `dellink` (`lo`, physical NICs) refuse with `EOPNOTSUPP` and are left to
-   * the kernel (which moves NICs back to the root namespace).
+   * workqueue, and its cascades with it. Most of that cascade stays inside the namespace and
+   * needs nothing from us. What reaches outside must be synchronous, as the simulator's: a veth
+   * takes its peer in another namespace, a lower device its slaves elsewhere. So the links that
+   * can have dependents outside (every link with a kind except `lo`, ipvlan and macvlan slaves)
+   * are deleted first, together, with one link group delete (`ip link del group`): one
+   * unregister batch, not a grace period per link. Physical NICs have no kind and are left to
+   * the kernel, which moves them back to the root namespace.
    */
   #deleteNamespace(name: string): void {
     if (name !== ROOT_NAMESPACE) {
@@ -128,23 +143,7 @@ export class LiveDriver implements Driver {
       } catch (e) {
         if (!isVanishedNamespace(e)) throw e;
       }
-      if (socket !== undefined) {
-        for (const m of socket.dump(RTM_GETLINK, ifinfomsg())) {
-          const index = readIfInfoMsg(m.payload).index;
-          try {
-            socket.transact([{
-              type: RTM_DELLINK,
-              flags: 0,
-              header: ifinfomsg({ index }),
-              attrs: [],
-              action: `Cannot delete link ${index} in namespace "${name}"`,
-            }]);
-          } catch (e) {
-            const code = e instanceof KernelError ? e.code : undefined;
-            if (code !== "EOPNOTSUPP" && code !== "ENODEV") throw e;
-          }
-        }
-      }
+      if (socket !== undefined) deleteLinksWithOutsideDependents(socket, name);
     }
     // Our socket holds a reference on the namespace: drop it before the name.
     this.#sockets.get(name)?.close();
@@ -161,18 +160,81 @@ export class LiveDriver implements Driver {
     return socket;
   }
 
-  /** Name → ifindex of every link in `namespace`, from one dump (cached). */
-  #ifindexes(namespace: string): Map<string, number> {
-    let links = this.#links.get(namespace);
-    if (links === undefined) {
-      links = new Map();
-      for (const m of this.#socket(namespace).dump(RTM_GETLINK, ifinfomsg())) {
-        const name = parseAttributes(m.payload, HEADER_SIZE.link).get(IFLA_IFNAME);
-        if (name !== undefined) links.set(readString(name), readIfInfoMsg(m.payload).index);
-      }
-      this.#links.set(namespace, links);
+  /** The ifindex of `name` in `namespace`, from the cached dump; a miss dumps again once. */
+  #ifindex(namespace: string, name: string): number | undefined {
+    const cached = this.#links.get(namespace)?.get(name);
+    if (cached !== undefined) return cached;
+    return this.#dumpLinks(namespace).get(name);
+  }
+
+  /** Name → ifindex of every link in `namespace`, from one dump. */
+  #dumpLinks(namespace: string): Map<string, number> {
+    const links = new Map<string, number>();
+    for (const m of this.#socket(namespace).dump(RTM_GETLINK, ifinfomsg())) {
+      const name = parseAttributes(m.payload, HEADER_SIZE.link).get(IFLA_IFNAME);
+      if (name !== undefined) links.set(readString(name), readIfInfoMsg(m.payload).index);
     }
+    this.#links.set(namespace, links);
     return links;
+  }
+}
+
+/** Kinds whose devices never have dependents: slaves hang off a lower device, not the reverse. */
+const LEAF_KINDS = new Set(["ipvlan", "macvlan"]);
+
+/**
+ * Deletes, in one link group delete, the links of the namespace behind `socket` that may have
+ * dependents in other namespaces (see `#deleteNamespace`). Falls back to one delete per link
+ * when a device in the group has no `dellink` (`EOPNOTSUPP` for the whole group).
+ */
+function deleteLinksWithOutsideDependents(socket: RouteSocket, namespace: string): void {
+  const doomed: number[] = [];
+  const groups = new Set<number>();
+  for (const m of socket.dump(RTM_GETLINK, ifinfomsg())) {
+    const attrs = parseAttributes(m.payload, HEADER_SIZE.link);
+    const group = attrs.get(IFLA_GROUP);
+    if (group !== undefined) groups.add(readU32(group));
+    const info = attrs.get(IFLA_LINKINFO);
+    const kindAttr = info === undefined ? undefined : parseAttributes(info).get(IFLA_INFO_KIND);
+    const kind = kindAttr === undefined ? undefined : readString(kindAttr);
+    if (kind !== undefined && !LEAF_KINDS.has(kind)) doomed.push(readIfInfoMsg(m.payload).index);
+  }
+  if (doomed.length === 0) return;
+  let group = 0x4e460000; // "NF": any group no link in the namespace uses will do
+  while (groups.has(group)) group++;
+  const action = `Cannot delete the links of namespace "${namespace}"`;
+  // Setting a group changes nothing else and cannot cascade: the requests go pipelined.
+  socket.transact(doomed.map((index) => ({
+    type: RTM_NEWLINK,
+    flags: 0,
+    header: ifinfomsg({ index }),
+    attrs: [attr.u32(IFLA_GROUP, group)],
+    action,
+  })));
+  try {
+    socket.transact([{
+      type: RTM_DELLINK,
+      flags: 0,
+      header: ifinfomsg(),
+      attrs: [attr.u32(IFLA_GROUP, group)],
+      action,
+    }]);
+  } catch (e) {
+    if (!(e instanceof KernelError) || e.code !== "EOPNOTSUPP") throw e;
+    for (const index of doomed) {
+      try {
+        socket.transact([{
+          type: RTM_DELLINK,
+          flags: 0,
+          header: ifinfomsg({ index }),
+          attrs: [],
+          action,
+        }]);
+      } catch (e) {
+        const code = e instanceof KernelError ? e.code : undefined;
+        if (code !== "EOPNOTSUPP" && code !== "ENODEV") throw e;
+      }
+    }
   }
 }
 

@@ -131,8 +131,24 @@ export function dumpNamespace(socket: RouteSocket): NamespaceDump {
   const addresses = socket.dump(RTM_GETADDR, ifaddrmsg())
     .map((m) => parseAddress(m.payload))
     .filter((a): a is RawAddress => a !== undefined);
-  const routes = socket.dump(RTM_GETROUTE, rtmsg()).map((m) => parseRoute(m.payload));
+  const routes = socket.dump(RTM_GETROUTE, rtmsg())
+    .filter((m) => mayBeModelled(m.payload))
+    .map((m) => parseRoute(m.payload));
   return { links, addresses, routes };
+}
+
+/**
+ * Whether a route message can become a model route, judged from its fixed header alone, so the
+ * many the model leaves out (table local: local, broadcast and multicast routes, a few per
+ * address and device) are never parsed. `toRoute` decides the rest. A table above 255 reads as
+ * RT_TABLE_COMPAT (252) here and is kept.
+ */
+function mayBeModelled(payload: Uint8Array): boolean {
+  const family = payload[0];
+  const table = payload[4];
+  const type = payload[7];
+  return (family === AF_INET || family === AF_INET6) && table !== RT_TABLE_LOCAL &&
+    type !== undefined && ROUTE_TYPE_BY_VALUE[type] !== undefined;
 }
 
 /**

@@ -59,7 +59,7 @@ export class SimDriver implements Driver {
   }
 
   observe(): Promise<HostState> {
-    return Promise.resolve(observeState(this.kernel.state));
+    return Promise.resolve(observeState(this.kernel.view));
   }
 
   execute(operation: Operation): Promise<void> {

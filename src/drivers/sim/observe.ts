@@ -20,8 +20,8 @@ export function observeState(state: SimState): HostState {
     }
     const routes = ns.routes
       .filter((r) => r.table !== ROUTE_TABLES.local)
-      .map((r) => ({ ...r }))
-      .sort(compareRoutes);
+      .map((r) => ({ ...r }));
+    sortByParsed(routes, (r) => r.to, compareRoutes);
     namespaces[nsName] = { links, routes };
   }
   return { namespaces };
@@ -42,7 +42,7 @@ function observeLink(state: SimState, nsName: string, link: SimLink): Link {
     ...(link.alias !== undefined ? { alias: link.alias } : {}),
     ...masterOf(state, nsName, link),
     ...ipvlanOf(state, nsName, link),
-    addresses: [...link.addresses].map((a) => ({ ...a })).sort(compareAddresses),
+    addresses: sortByParsed(link.addresses.map((a) => ({ ...a })), (a) => a.cidr, compareAddresses),
   };
   switch (link.kind) {
     case "loopback":
@@ -84,9 +84,19 @@ function ipvlanOf(state: SimState, nsName: string, link: SimLink) {
   return hasSlave ? { ipvlan: { mode: link.ipvlanPort.mode, flags: link.ipvlanPort.flags } } : {};
 }
 
-function compareAddresses(a: { cidr: string }, b: { cidr: string }): number {
-  const x = parseCidr(a.cidr);
-  const y = parseCidr(b.cidr);
+type Parsed = ReturnType<typeof parseCidr>;
+
+/** Sorts `items` in place, parsing each one's CIDR once rather than in every comparison. */
+function sortByParsed<T>(
+  items: T[],
+  cidrOf: (item: T) => string,
+  compare: (a: T, x: Parsed, b: T, y: Parsed) => number,
+): T[] {
+  const parsed = new Map<T, Parsed>(items.map((i) => [i, parseCidr(cidrOf(i))]));
+  return items.sort((a, b) => compare(a, parsed.get(a), b, parsed.get(b)));
+}
+
+function compareAddresses(a: { cidr: string }, x: Parsed, b: { cidr: string }, y: Parsed): number {
   if (!x || !y) return a.cidr < b.cidr ? -1 : a.cidr > b.cidr ? 1 : 0;
   return x.family - y.family || cmp(x.value, y.value) || x.prefix - y.prefix;
 }
@@ -95,9 +105,7 @@ function cmp(a: bigint, b: bigint): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function compareRoutes(a: Route, b: Route): number {
-  const x = parseCidr(a.to);
-  const y = parseCidr(b.to);
+function compareRoutes(a: Route, x: Parsed, b: Route, y: Parsed): number {
   return a.table - b.table ||
     (x && y ? x.family - y.family || cmp(x.value, y.value) || x.prefix - y.prefix : 0) ||
     a.metric - b.metric ||
