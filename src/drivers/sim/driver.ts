@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Driver } from "../driver.ts";
+import type { Driver, RunFiles } from "../driver.ts";
 import type { Operation } from "../../model/operations.ts";
 import type { HostState } from "../../model/state.ts";
 import { UsageError } from "../../errors.ts";
@@ -16,12 +16,21 @@ import { defaultHost, parseSnapshot, serializeSnapshot, toSnapshot } from "./sna
 export class SimDriver implements Driver {
   readonly name = "sim";
   readonly description: string;
+  readonly runFiles?: RunFiles;
 
   /** `stateFile`: where `flush()` writes the snapshot; none keeps it in memory. */
   constructor(readonly kernel: SimKernel, readonly stateFile?: string) {
     this.description = stateFile
       ? `simulated kernel in "${stateFile}"`
       : "simulated kernel in memory";
+    if (stateFile) {
+      this.runFiles = {
+        what: `the state file "${stateFile}"`,
+        lock: `${stateFile}.lock`,
+        intent: `${stateFile}.intent.json`,
+        pendingRevert: `${stateFile}.pending-revert.json`,
+      };
+    }
   }
 
   /**
@@ -59,10 +68,16 @@ export class SimDriver implements Driver {
     return Promise.resolve(serializeSnapshot(toSnapshot(this.kernel)));
   }
 
-  /** Writes the snapshot (stable key order, 2-space JSON, trailing newline). */
+  /**
+   * Writes the snapshot (stable key order, 2-space JSON, trailing newline)
+   * through a temporary file renamed over it, so a process killed while
+   * writing leaves the old snapshot whole, never a torn one.
+   */
   async flush(): Promise<void> {
     if (this.stateFile === undefined) return;
-    await Deno.writeTextFile(this.stateFile, serializeSnapshot(toSnapshot(this.kernel)));
+    const tmp = `${this.stateFile}.${Deno.pid}.tmp`;
+    await Deno.writeTextFile(tmp, serializeSnapshot(toSnapshot(this.kernel)));
+    await Deno.rename(tmp, this.stateFile);
   }
 }
 
