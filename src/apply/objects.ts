@@ -23,9 +23,10 @@ export function stateObjects(state: HostState): Map<string, string> {
       }
     }
     for (const route of ns.routes) {
-      const key = routeAddress(namespace, route);
-      // Two routes can share an address only when the model's identity does (never observed).
-      out.set(out.has(key) ? `${key}#${out.size}` : key, canonical(route));
+      // The kernel keeps routes to one prefix through two devices apart (two links in one subnet).
+      const key = routeAddress(namespace, route) +
+        (route.dev !== undefined ? ` dev ${route.dev}` : "");
+      out.set(key, canonical(route));
     }
   }
   return out;

@@ -14,10 +14,15 @@
  */
 import { KERNEL_PROTOCOL } from "../model/names.ts";
 import type { LinkChanges, LinkSpec, Operation } from "../model/operations.ts";
-import type { HostState, Link, LinkRef, Namespace } from "../model/state.ts";
-import { routeKey } from "../plan/address.ts";
+import type { HostState, Link, LinkRef, Namespace, Route } from "../model/state.ts";
+import { routeKey as identity } from "../plan/address.ts";
 import { cascade, indexDependents, linkKey } from "../plan/cascade.ts";
 import { FRESH_LOOPBACK } from "../plan/planner.ts";
+
+/** A route's identity, with its device: the kernel keeps one prefix through two devices apart. */
+function routeKey(route: Route): string {
+  return `${identity(route)} ${route.dev ?? ""}`;
+}
 
 const CREATABLE = new Set(["dummy", "bridge", "ipvlan", "macvlan", "veth"]);
 

@@ -43,6 +43,7 @@ export async function withHostSession<T>(
       out.line(`Waiting for the lock on ${files.what}, held by another netform (${holder})…`),
   });
   try {
+    await driver.reload?.();
     for (const line of await recoverInterrupted(files.intent, driver)) out.line(line);
     const interrupted = await interruptedRevert(files.pendingRevert);
     if (interrupted) {

@@ -37,6 +37,8 @@ export interface Driver {
    * killed while creating or deleting it leaves). True when it removed one.
    */
   clearInterruptedNamespace?(name: string): Promise<boolean>;
+  /** Reads persisted state again once the lock is held (the sim's snapshot file). */
+  reload?(): Promise<void>;
   /** Persists state where the driver has any (the sim's snapshot file). */
   flush?(): Promise<void>;
   close?(): void;

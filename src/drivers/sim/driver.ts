@@ -19,7 +19,7 @@ export class SimDriver implements Driver {
   readonly runFiles?: RunFiles;
 
   /** `stateFile`: where `flush()` writes the snapshot; none keeps it in memory. */
-  constructor(readonly kernel: SimKernel, readonly stateFile?: string) {
+  constructor(public kernel: SimKernel, readonly stateFile?: string) {
     this.description = stateFile
       ? `simulated kernel in "${stateFile}"`
       : "simulated kernel in memory";
@@ -49,6 +49,15 @@ export class SimDriver implements Driver {
       });
     }
     return new SimDriver(parseSnapshot(text, stateFile), stateFile);
+  }
+
+  /**
+   * Reads the state file again: what another netform wrote while this one
+   * waited for the lock. Called once the lock is held.
+   */
+  async reload(): Promise<void> {
+    if (this.stateFile === undefined) return;
+    this.kernel = (await SimDriver.open(this.stateFile)).kernel;
   }
 
   observe(): Promise<HostState> {
