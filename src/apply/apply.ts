@@ -63,7 +63,9 @@ export async function applyPlan(
 ): Promise<ApplyReport> {
   const rollback = options.rollback ?? true;
   const observed = options.observed ?? await driver.observe();
-  const forecast = options.forecast ?? forecastUndo(plan.steps, observed);
+  // Undo is worked out on the part of the host the topology sees: the steps touch nothing else.
+  const forecast = options.forecast ??
+    forecastUndo(plan.steps, options.scope ? scopedState(observed, options.scope) : observed);
   const journal = new Journal();
   await options.intent?.begin([
     ...plan.steps.map((s) => s.operation),

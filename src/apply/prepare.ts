@@ -32,10 +32,12 @@ export function basisOf(plan: Plan, observed: HostState): PlanBasis {
 
 /** Sets `irreversible` and `basis` on `plan` (computed from `observed`). */
 export function preparePlan(plan: Plan, observed: HostState): PreparedPlan {
-  const forecast = forecastUndo(plan.steps, observed);
+  const scope = scopeSpecOf(plan.desired);
+  // The steps touch only what the topology sees; the rest of the host need not be modelled.
+  const forecast = forecastUndo(plan.steps, scopedState(observed, scope));
   plan.irreversible = irreversibleSteps(plan.steps, forecast);
   plan.basis = basisOf(plan, observed);
-  return { plan, forecast, scope: scopeSpecOf(plan.desired) };
+  return { plan, forecast, scope };
 }
 
 /**
