@@ -66,6 +66,7 @@ export async function applyPlan(
   // Undo is worked out on the part of the host the topology sees: the steps touch nothing else.
   const forecast = options.forecast ??
     forecastUndo(plan.steps, options.scope ? scopedState(observed, options.scope) : observed);
+  const view = (s: HostState) => (options.scope ? scopedState(s, options.scope) : s);
   const journal = new Journal();
   await options.intent?.begin([
     ...plan.steps.map((s) => s.operation),
@@ -75,7 +76,7 @@ export async function applyPlan(
     for (const [i, step] of plan.steps.entries()) {
       const predicted = forecast.entries[i];
       // Past what the model could run, the undo comes from the host itself.
-      const before = predicted ? undefined : await driver.observe();
+      const before = predicted ? undefined : view(await driver.observe());
       try {
         await driver.execute(step.operation);
       } catch (error) {
@@ -88,7 +89,9 @@ export async function applyPlan(
           ...(options.scope ? { scope: options.scope } : {}),
         });
       }
-      const undo = predicted ? predicted.undo : restoreOperations(before!, await driver.observe());
+      const undo = predicted
+        ? predicted.undo
+        : restoreOperations(before!, view(await driver.observe()));
       journal.record(step, "done", { undo });
       options.onStep?.(describeOperation(step.operation));
     }

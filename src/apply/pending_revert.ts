@@ -25,7 +25,7 @@ import { UsageError } from "../errors.ts";
 import { OperationSchema } from "../plan/codec.ts";
 import type { Operation } from "../model/operations.ts";
 import { runOperations } from "./apply.ts";
-import { writeDurably } from "./intent.ts";
+import { intentFile, writeDurably } from "./intent.ts";
 import { describeDifferences, diffDigests, isSame, objectDigests } from "./objects.ts";
 import { scopedState, type ScopeSpec } from "./scope.ts";
 
@@ -152,10 +152,15 @@ export interface RevertOutcome {
 export async function revertPending(
   path: string,
   driver: Driver,
+  intentPath?: string,
 ): Promise<RevertOutcome | undefined> {
   const record = await claim(path, "reverting");
   if (record === undefined) return undefined;
+  // The undo may create links again: recorded first, like an apply's steps (see intent.ts).
+  const intent = intentPath ? intentFile(intentPath, record.topology) : undefined;
+  await intent?.begin(record.undo);
   const result = await runOperations(record.undo, driver);
+  await intent?.end();
   const now = objectDigests(scopedState(await driver.observe(), record.scope));
   const left = diffDigests(record.before, now);
   await Deno.remove(`${path}.reverting`).catch(() => {});

@@ -81,7 +81,7 @@ export async function awaitConfirmation(
     }
     await new Promise((r) => setTimeout(r, Math.min(POLL_MS, Math.max(1, deadline - Date.now()))));
   }
-  const outcome = await revertPending(files.pendingRevert, driver);
+  const outcome = await revertPending(files.pendingRevert, driver, files.intent);
   if (outcome === undefined) {
     out.line("Confirmed (by `netform confirm`) just before the deadline: the change is kept.");
     return 0;

@@ -55,7 +55,7 @@ export async function withHostSession<T>(
     const pending = await readPendingRevert(files.pendingRevert);
     if (pending) {
       if (Date.parse(pending.deadline) <= Date.now()) {
-        const outcome = await revertPending(files.pendingRevert, driver);
+        const outcome = await revertPending(files.pendingRevert, driver, files.intent);
         if (outcome) out.line(describeRevert(outcome));
       } else if (options.refuseWhilePending ?? true) {
         throw new UsageError(
