@@ -37,7 +37,7 @@ Deno.test("deleting a namespace is named as not exactly undoable: its links come
   assert.match(reasons, /link "br0" in "router".*: new ifindex and MAC address/);
   assert.match(
     renderPlan(destroy),
-    /Steps that a rollback cannot undo exactly:\n  step 1 \(namespace\.h1\): /,
+    /Steps that a rollback cannot undo exactly:\n {2}step 1 \(namespace\.h1\): /,
   );
 });
 
