@@ -23,6 +23,8 @@ const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const MOD_URL = new URL("../../mod.ts", import.meta.url).href;
 const isRoot = Deno.uid?.() === 0;
 const TRIALS = 50;
+/** Other live tests apply to this host at the same time: wait for their lock. */
+const LIVE = ["--driver", "live", "--auto-approve", "--lock-timeout", "120s"];
 
 /** veth, a bridge with a veth port, a macvlan on a veth end, addresses and routes, in three namespaces. */
 function manifest(prefix: string): string {
@@ -180,7 +182,7 @@ Deno.test({
       const steps = calibration.reported;
       assert.ok(steps >= 15, `the topology takes ${steps} steps`);
       const stepsMs = Math.max(5, calibration.stepsMs ?? 50);
-      assert.equal((await cli(["destroy", file, "--driver", "live", "--auto-approve"])).code, 0);
+      assert.equal((await cli(["destroy", file, ...LIVE])).code, 0);
 
       // Trials until 50 kills landed inside an apply (a kill after it finished does not count).
       while (figures.kills < TRIALS) {
@@ -200,7 +202,7 @@ Deno.test({
         const what =
           `attempt ${figures.attempts} (killed after ${outcome.reported} of ${steps} steps)`;
 
-        const again = await cli(["apply", file, "--driver", "live", "--auto-approve"]);
+        const again = await cli(["apply", file, ...LIVE]);
         assert.equal(again.code, 0, `${what}: the next apply\n${again.output}`);
         if (again.output.includes("Recovered from an apply")) figures.recoveries++;
         figures.marked += (again.output.match(/made but not yet marked as owned/g) ?? []).length;
@@ -208,7 +210,7 @@ Deno.test({
         const plan = await cli(["plan", file, "--driver", "live", "--detailed-exitcode"]);
         assert.equal(plan.code, 0, `${what}: plan --detailed-exitcode after it\n${plan.output}`);
 
-        const destroy = await cli(["destroy", file, "--driver", "live", "--auto-approve"]);
+        const destroy = await cli(["destroy", file, ...LIVE]);
         assert.equal(destroy.code, 0, `${what}: destroy\n${destroy.output}`);
         assert.deepEqual(await leftoverNamespaces(prefix), [], `${what}: namespaces left`);
         assert.deepEqual(await leftoverLinks(prefix), [], `${what}: links left`);
