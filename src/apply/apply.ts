@@ -190,12 +190,25 @@ async function failure(
   if (!isSame(left)) {
     // Whatever the predicted undo missed (the kernel did more than the model
     // said): one restore from what is there now, computed from the host.
-    const repair = restoreOperations(view(ctx.observed), view(now));
-    if (repair.length > 0 && await run(repair, "repair")) {
-      undone.push(`${repair.length} repair operation(s) computed from the host after the undo`);
+    let ran = 0;
+    for (let pass = 0; pass < 3 && !isSame(left); pass++) {
+      const repair = restoreOperations(view(ctx.observed), view(await driver.observe()));
+      let progressed = false;
+      for (const op of repair) {
+        try {
+          await driver.execute(op);
+          ran++;
+          progressed = true;
+        } catch (e) {
+          problems.push(`repair: ${describeOperation(op)}: ${(e as Error).message}`);
+        }
+      }
       await driver.flush?.();
       left = diffStates(view(ctx.observed), view(await driver.observe()));
+      if (!progressed) break;
     }
+    if (ran > 0) undone.push(`${ran} repair operation(s) computed from the host after the undo`);
+    if (isSame(left)) problems.length = 0;
   }
   const restored = isSame(left);
   const lists = `Done: ${done.length === 0 ? "(none)" : done.join("; ")}. Undone: ${

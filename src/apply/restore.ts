@@ -216,7 +216,11 @@ export function restoreOperations(target: HostState, now: HostState): Operation[
     }
   }
 
-  return [...deletes, ...namespaceCreates, ...early, ...creates, ...late, ...adds];
+  // A gateway resolves through the routes of its own table first (fib_check_nh): direct routes
+  // before routes through a gateway.
+  const direct = (op: Operation) => op.op !== "route.add" || op.route.via === undefined;
+  const ordered = [...adds.filter(direct), ...adds.filter((op) => !direct(op))];
+  return [...deletes, ...namespaceCreates, ...early, ...creates, ...late, ...ordered];
 }
 
 function isLoopbackDefault(cidr: string): boolean {

@@ -74,19 +74,23 @@ export function undoOf(kernel: SimKernel, before: HostState): UndoEntry {
   const undo: Operation[] = [];
   let now = observeState(kernel.state);
   let refused: string | undefined;
-  for (let pass = 0; pass < MAX_PASSES && refused === undefined; pass++) {
+  // Each pass runs what the model accepts and skips what it refuses (an order the next pass,
+  // computed from the new state, gets right); it stops when a pass changes nothing.
+  for (let pass = 0; pass < MAX_PASSES; pass++) {
     const ops = restoreOperations(before, now);
     if (ops.length === 0) break;
+    let progressed = false;
     for (const op of ops) {
       try {
         kernel.execute(op);
         undo.push(op);
+        progressed = true;
       } catch (e) {
         refused = `${describeOperation(op)}: ${(e as Error).message}`;
-        break;
       }
     }
     now = observeState(kernel.state);
+    if (!progressed) break;
   }
   const left = diffStates(before, now);
   if (!isSame(left)) {
