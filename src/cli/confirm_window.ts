@@ -109,8 +109,9 @@ async function waitForEnter(): Promise<void> {
 }
 
 /**
- * `netform revert-pending …` in its own process group and session-less of
- * this terminal, with no stdio, not waited for: it outlives this process.
+ * `netform revert-pending …` in a session of its own (Deno's `detached` calls
+ * setsid), with no terminal and no stdio, not waited for: a hangup of this
+ * terminal or a SIGKILL of this process does not reach it.
  */
 function startReverter(driverArgs: string[]): number {
   const child = new Deno.Command(Deno.execPath(), {
