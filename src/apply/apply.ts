@@ -54,7 +54,9 @@ export interface ApplyOptions {
  * @throws {ApplyError} when a step fails: names the step, what was done before
  * it, what was undone, and whether the host is back to where it was (or what
  * the partial state is, with `rollback: false`).
- * @throws {VerifyError} when the host still differs from the plan's desired state.
+ * @throws {ApplyError} also when every step ran but the host still differs from the plan's
+ * desired state (then rolled back as well).
+ * @throws {VerifyError} for that case with `rollback: false`.
  */
 export async function applyPlan(
   plan: Plan,
@@ -96,7 +98,18 @@ export async function applyPlan(
       options.onStep?.(describeOperation(step.operation));
     }
     await driver.flush?.();
-    await verify(plan, driver);
+    try {
+      await verify(plan, driver);
+    } catch (error) {
+      // Every step went through, yet the host is not what the plan said: a failure too.
+      if (!(error instanceof VerifyError) || !rollback) throw error;
+      throw await failure(plan, driver, journal, undefined, error, {
+        rollback,
+        observed,
+        before: undefined,
+        ...(options.scope ? { scope: options.scope } : {}),
+      });
+    }
     return { journal, summary: plan.summary, undo: journal.undoOperations() };
   } finally {
     await options.intent?.end();
@@ -118,20 +131,23 @@ async function failure(
   plan: Plan,
   driver: Driver,
   journal: Journal,
-  i: number,
+  /** The failed step; undefined when every step ran and verification failed. */
+  i: number | undefined,
   error: unknown,
   ctx: FailureContext,
 ): Promise<ApplyError> {
-  const step = plan.steps[i]!;
+  const step = i === undefined ? undefined : plan.steps[i]!;
   const total = plan.steps.length;
-  const failed = describeOperation(step.operation);
+  const failed = step ? describeOperation(step.operation) : "verify";
   const done = journal.done.map((s) => describeOperation(s.operation));
-  const head = `Cannot apply the plan: step ${i + 1} of ${total} failed (${failed}): ${
-    (error as Error).message
-  }.`;
+  const head = step
+    ? `Cannot apply the plan: step ${i! + 1} of ${total} failed (${failed}): ${
+      (error as Error).message
+    }.`
+    : `Cannot apply the plan: all ${total} step(s) ran, but ${(error as Error).message}.`;
   const view = (s: HostState) => (ctx.scope ? scopedState(s, ctx.scope) : s);
 
-  if (!ctx.rollback || done.length === 0 && !isPartial(step)) {
+  if (!ctx.rollback || done.length === 0 && !(step && isPartial(step))) {
     await driver.flush?.();
     if (done.length === 0) {
       return new ApplyError(
@@ -170,9 +186,11 @@ async function failure(
     }
     return true;
   };
-  const partial = isPartial(step) ? partialUndo(step, ctx.before, await driver.observe()) : [];
+  const partial = step && isPartial(step)
+    ? partialUndo(step, ctx.before, await driver.observe())
+    : [];
   if (partial.length > 0) {
-    if (await run(partial, `undo the part of step ${i + 1} that took effect`)) {
+    if (await run(partial, `undo the part of step ${i! + 1} that took effect`)) {
       undone.push(`the part of "${failed}" that took effect`);
     }
   }

@@ -117,6 +117,44 @@ Deno.test("property: a failure at any step of a destroy plan rolls back to exact
   );
 });
 
+/** A driver that silently skips its `skip`-th operation: the kernel said yes but did nothing. */
+class SkippingDriver extends FailingDriver {
+  #count = 0;
+  override execute(operation: Operation): Promise<void> {
+    if (this.#count++ === this.failAt) return Promise.resolve();
+    return this.inner.execute(operation);
+  }
+}
+
+Deno.test("property: a step that silently did nothing fails verification, and the apply is rolled back", async () => {
+  let checked = 0;
+  await fc.assert(
+    fc.asyncProperty(scenario, fc.nat(), async (s, pick) => {
+      const { driver, desired } = await prepare(s);
+      const before = await driver.observe();
+      const p = plan(desired, before);
+      if (p.steps.length === 0) return;
+      const skip = pick % p.steps.length;
+      const error = await applyPlan(p, new SkippingDriver(driver, skip)).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      // Some steps are idempotent with a later one (a route added again with replace).
+      if (error === undefined) return;
+      assert.ok(error instanceof ApplyError, String(error));
+      // Either verification catches it, or a later step that needed it fails; rolled back either way.
+      if (error.failed === "verify") {
+        assert.match(error.message, /all \d+ step\(s\) ran, but Cannot verify the apply/);
+        checked++;
+      }
+      assert.equal(error.rollback, "restored", error.message);
+      assert.deepEqual(await driver.observe(), before);
+    }),
+    { numRuns: RUNS, endOnFailure: false },
+  );
+  assert.ok(checked > 0);
+});
+
 Deno.test("fault injection covered every step it tried", () => {
   // Printed for the report: how many plans and steps the two properties above failed on purpose.
   console.log(
