@@ -254,6 +254,8 @@ export async function revertPendingCommand(options: HostOptions): Promise<ExitCo
   if (record === undefined) return 0;
   const wait = Date.parse(record.deadline) - Date.now() + 200;
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  // Confirmed (or reverted) meanwhile: nothing to lock for.
+  if (await readPendingRevert(files.pendingRevert) === undefined) return 0;
   await withHostSession(
     out,
     driver,
