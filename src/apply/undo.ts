@@ -53,15 +53,18 @@ export function forecastUndo(steps: readonly Step[], observed: HostState): UndoF
   const kernel = kernelFromHostState(observed);
   const entries: UndoEntry[] = [];
   const states: HostState[] = [];
+  let before = observeState(kernel.state);
   for (const [i, step] of steps.entries()) {
-    const before = observeState(kernel.state);
     states.push(before);
     try {
       kernel.execute(step.operation);
     } catch {
       return { entries, refusedAt: i, states };
     }
-    entries.push(undoOf(new SimKernel(kernel.state), before));
+    const copy = new SimKernel(kernel.state);
+    const after = observeState(kernel.state);
+    entries.push(undoOf(copy, before, after));
+    before = after;
   }
   return { entries, states };
 }
@@ -70,9 +73,13 @@ export function forecastUndo(steps: readonly Step[], observed: HostState): UndoF
  * The operations that take `kernel` (the state after a step) back to
  * `before`, and what they cannot give back.
  */
-export function undoOf(kernel: SimKernel, before: HostState): UndoEntry {
+export function undoOf(
+  kernel: SimKernel,
+  before: HostState,
+  after = observeState(kernel.state),
+): UndoEntry {
   const undo: Operation[] = [];
-  let now = observeState(kernel.state);
+  let now = after;
   let refused: string | undefined;
   // Each pass runs what the model accepts and skips what it refuses (an order the next pass,
   // computed from the new state, gets right); it stops when a pass changes nothing.
@@ -92,7 +99,10 @@ export function undoOf(kernel: SimKernel, before: HostState): UndoEntry {
     now = observeState(kernel.state);
     if (!progressed) break;
   }
-  const left = diffStates(before, now);
+  // Both come from observeState, which orders everything: equal states give equal text.
+  const left = JSON.stringify(before) === JSON.stringify(now)
+    ? { added: [], removed: [], changed: [] }
+    : diffStates(before, now);
   if (!isSame(left)) {
     return {
       undo,
