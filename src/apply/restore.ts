@@ -15,7 +15,7 @@
 import { KERNEL_PROTOCOL } from "../model/names.ts";
 import type { LinkChanges, LinkSpec, Operation } from "../model/operations.ts";
 import type { HostState, Link, LinkRef, Namespace, Route } from "../model/state.ts";
-import { routeKey as identity } from "../plan/address.ts";
+import { linkAddress, routeKey as identity } from "../plan/address.ts";
 import { cascade, indexDependents, linkKey } from "../plan/cascade.ts";
 import { FRESH_LOOPBACK } from "../plan/planner.ts";
 
@@ -72,8 +72,9 @@ export function restoreOperations(target: HostState, now: HostState): Operation[
   const removal = cascade(current, indexDependents(current), { namespaces: [], links: extra });
   const linkDeletes: Operation[] = [];
   for (const { ref, cause } of removal.links.values()) {
-    if (cause !== `link.${ref.namespace}.${ref.name}`) continue;
-    // A slave whose lower device is also going goes with it.
+    // Only roots: a veth's peer, or a slave whose lower device also goes, goes with it. What a
+    // cascade takes that the target still has is created again below.
+    if (cause !== linkAddress(ref.namespace, ref.name)) continue;
     linkDeletes.push({ op: "link.delete", namespace: ref.namespace, name: ref.name });
   }
   const gone = (namespace: string, name: string) => removal.links.has(`${namespace}/${name}`);
