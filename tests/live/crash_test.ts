@@ -6,9 +6,11 @@
  * output captured), which keeps 50 trials within about two minutes.
  *
  * Where a trial kills: at a random time in the steps' window, measured once (from "Plan:",
- * printed just before the first step, to "Apply complete!"); every tenth attempt at a random
- * time from the start instead (while it loads, plans, takes the lock or recovers). Only kills
- * that land before the apply finished count toward the 50. Needs root; everything is named
+ * printed just before the first step, to "Apply complete!"), or as soon as a random number of
+ * steps was reported (the kill then lands in one of the next steps); every tenth attempt at a
+ * random time from the start instead (while it loads, plans, takes the lock or recovers). Only kills
+ * that land before the apply finished count toward the 50. Every tenth attempt is followed by
+ * `destroy` alone instead (not counted), which must also leave nothing. Needs root; everything is named
  * after a unique prefix and removed in `finally`.
  *
  * @module
@@ -112,6 +114,8 @@ async function applyAndKill(
   file: string,
   delayMs: number,
   fromStart = false,
+  /** Instead of a time: kill as soon as this many steps were reported. */
+  afterSteps?: number,
 ): Promise<KillOutcome> {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
@@ -150,7 +154,13 @@ async function applyAndKill(
     text += decoder.decode(chunk, { stream: true });
     if (planAt === undefined && text.includes("Plan: ")) {
       planAt = performance.now();
-      if (!fromStart && Number.isFinite(delayMs)) setTimeout(kill, delayMs);
+      if (!fromStart && afterSteps === undefined && Number.isFinite(delayMs)) {
+        setTimeout(kill, delayMs);
+      }
+    }
+    if (afterSteps !== undefined && !killed && planAt !== undefined) {
+      const reported = text.split("\n").filter((l) => l.startsWith("  done: ")).length;
+      if (reported >= afterSteps) kill();
     }
     if (doneAt === undefined && text.includes("Apply complete!")) doneAt = performance.now();
   }
@@ -173,8 +183,20 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "netform_crash_test_" });
     const file = join(dir, "topology.ts");
     const started = Date.now();
-    const figures = { kills: 0, attempts: 0, recoveries: 0, marked: 0, staleFiles: 0 };
+    const figures = {
+      kills: 0,
+      attempts: 0,
+      recoveries: 0,
+      marked: 0,
+      staleFiles: 0,
+      directDestroys: 0,
+    };
     const reachedSteps = new Set<number>();
+    const count = (output: string) => {
+      if (output.includes("Recovered from an apply")) figures.recoveries++;
+      figures.marked += (output.match(/made but not yet marked as owned/g) ?? []).length;
+      figures.staleFiles += (output.match(/which has no namespace on it/g) ?? []).length;
+    };
     try {
       await Deno.writeTextFile(file, manifest(prefix));
       // One run to the end, to learn how long the steps take from "Plan:" on.
@@ -187,14 +209,20 @@ Deno.test({
       // Trials until 50 kills landed inside an apply (a kill after it finished does not count).
       while (figures.kills < TRIALS) {
         assert.ok(
-          figures.attempts < TRIALS * 2,
+          figures.attempts < TRIALS * 3,
           `only ${figures.kills} kills landed in ${figures.attempts} attempts`,
         );
         figures.attempts++;
         const fromStart = figures.attempts % 10 === 0;
+        // Half by time over the steps' window, half right after the k-th reported step (the time
+        // window is skewed when the machine is busy); every tenth from the process start.
         const outcome = fromStart
           ? await applyAndKill(file, Math.random() * 1500, true)
-          : await applyAndKill(file, Math.random() * stepsMs);
+          : figures.attempts % 2 === 0
+          ? await applyAndKill(file, Math.random() * stepsMs)
+          // (the last steps are left to the timed kills: by the time the reader sees them, the
+          // apply is often done)
+          : await applyAndKill(file, 0, false, Math.floor(Math.random() * (steps - 3)));
         if (outcome.midApply) {
           figures.kills++;
           reachedSteps.add(outcome.reported);
@@ -202,11 +230,22 @@ Deno.test({
         const what =
           `attempt ${figures.attempts} (killed after ${outcome.reported} of ${steps} steps)`;
 
+        // Every tenth attempt goes straight to destroy: it must find and remove everything the
+        // killed apply made, unmarked objects included. Not counted toward the 50.
+        if (figures.attempts % 10 === 5 && outcome.midApply) {
+          figures.kills--;
+          figures.directDestroys++;
+          const destroy = await cli(["destroy", file, ...LIVE]);
+          assert.equal(destroy.code, 0, `${what}: destroy right after\n${destroy.output}`);
+          count(destroy.output);
+          assert.deepEqual(await leftoverNamespaces(prefix), [], `${what}: namespaces left`);
+          assert.deepEqual(await leftoverLinks(prefix), [], `${what}: links left`);
+          continue;
+        }
+
         const again = await cli(["apply", file, ...LIVE]);
         assert.equal(again.code, 0, `${what}: the next apply\n${again.output}`);
-        if (again.output.includes("Recovered from an apply")) figures.recoveries++;
-        figures.marked += (again.output.match(/made but not yet marked as owned/g) ?? []).length;
-        figures.staleFiles += (again.output.match(/which has no namespace on it/g) ?? []).length;
+        count(again.output);
         const plan = await cli(["plan", file, "--driver", "live", "--detailed-exitcode"]);
         assert.equal(plan.code, 0, `${what}: plan --detailed-exitcode after it\n${plan.output}`);
 
@@ -224,7 +263,8 @@ Deno.test({
         `${((Date.now() - started) / 1000).toFixed(1)} s; killed after ` +
         `${[...reachedSteps].sort((a, b) => a - b).join(",")} reported step(s); ` +
         `${figures.recoveries} recoveries marked ${figures.marked} object(s) and removed ` +
-        `${figures.staleFiles} stale namespace file(s)`,
+        `${figures.staleFiles} stale namespace file(s); ${figures.directDestroys} more kills ` +
+        `were followed by destroy alone`,
     );
     assert.equal(
       await hostSnapshot(),
