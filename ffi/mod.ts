@@ -5,7 +5,13 @@
  * @module
  */
 
-export { createNamespace, deleteNamespace, listNamespaces, NETNS_RUN_DIR } from "./netns.ts";
+export {
+  createNamespace,
+  deleteNamespace,
+  listNamespaces,
+  NETNS_RUN_DIR,
+  removeStaleNamespaceFile,
+} from "./netns.ts";
 export {
   type Request,
   RouteSocket,

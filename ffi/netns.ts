@@ -101,6 +101,26 @@ export function deleteNamespace(name: string): void {
   check(c.unlink(cstr(path)), action);
 }
 
+/**
+ * Removes `/run/netns/NAME` when no namespace is mounted on it, which is what a process killed
+ * between creating the file and mounting (or between unmounting and unlinking) leaves; `ip netns
+ * add` of that name would fail with EEXIST. A mounted namespace file lives on nsfs, so its device
+ * differs from the directory's. True when a stale file was removed.
+ */
+export function removeStaleNamespaceFile(name: string): boolean {
+  const path = pathOf(name, `Cannot check namespace "${name}"`);
+  let file: Deno.FileInfo;
+  try {
+    file = Deno.statSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+  if (file.dev !== Deno.statSync(NETNS_RUN_DIR).dev) return false;
+  Deno.removeSync(path);
+  return true;
+}
+
 /** Names of the named network namespaces (like `ip netns list`), sorted. */
 export function listNamespaces(): string[] {
   const names: string[] = [];

@@ -162,16 +162,47 @@ function describeErrno(code: KernelErrorCode): string {
   }
 }
 
-/** Applying a plan failed part-way; says what was done before the failure. */
+/**
+ * What became of the steps done before a failure: undone and checked
+ * (`restored`), undone but the host still differs (`incomplete`), or kept
+ * because rollback was off (`kept`).
+ */
+export type RollbackOutcome = "restored" | "incomplete" | "kept";
+
+/**
+ * Applying a plan failed part-way; says what was done before the failure,
+ * what was undone, and whether the host is back to where it was.
+ */
 export class ApplyError extends NetformError {
   override name = "ApplyError";
+  /** Steps undone by the rollback, in the order undone. */
+  readonly undone: readonly string[];
+  readonly rollback: RollbackOutcome;
   constructor(
     message: string,
     readonly done: readonly string[],
     readonly failed: string,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { undone?: readonly string[]; rollback?: RollbackOutcome },
   ) {
     super(message, options);
+    this.undone = options?.undone ?? [];
+    this.rollback = options?.rollback ?? "kept";
+  }
+}
+
+/** Another netform holds the host (or the sim state file); names the holder. */
+export class LockError extends NetformError {
+  override name = "LockError";
+  constructor(message: string, readonly holderPid?: number) {
+    super(message);
+  }
+}
+
+/** A saved plan was computed from a state that has changed since; names what changed. */
+export class StalePlanError extends NetformError {
+  override name = "StalePlanError";
+  constructor(message: string, readonly changed: readonly string[]) {
+    super(message);
   }
 }
 

@@ -4,6 +4,14 @@
  * @module
  */
 import { applyPlan } from "../apply/apply.ts";
+import { intentFile, orphanMarks, pendingIntent } from "../apply/intent.ts";
+import { confirmPending, readPendingRevert } from "../apply/pending_revert.ts";
+import { assertFresh, type PreparedPlan, preparePlan } from "../apply/prepare.ts";
+import { openDriver } from "../drivers/open.ts";
+import type { HostState } from "../model/state.ts";
+import { awaitConfirmation } from "./confirm_window.ts";
+import { parseDuration } from "./options.ts";
+import { withHostSession } from "./session.ts";
 import type { Driver } from "../drivers/driver.ts";
 import type { DriverName } from "../drivers/open.ts";
 import { UsageError } from "../errors.ts";
@@ -54,7 +62,12 @@ export interface PlanOptions extends HostOptions {
 export async function planCommand(file: string, options: PlanOptions): Promise<ExitCode> {
   const out = new Output(options.json ?? false);
   const driver = await openHost(out, options);
-  const plan = await computePlan(file, driver, options.destroy ?? false);
+  const topology = await readManifest(file);
+  const observed = await observeForPlan(out, driver);
+  const plan = options.destroy
+    ? planDestroy(topology.name, observed)
+    : planChanges(topology, observed);
+  preparePlan(plan, observed);
   if (options.out !== undefined) {
     await Deno.writeTextFile(options.out, encodePlan(plan));
   }
@@ -70,39 +83,89 @@ export async function planCommand(file: string, options: PlanOptions): Promise<E
   return options.detailedExitcode && plan.changes.length > 0 ? 2 : 0;
 }
 
-async function computePlan(file: string, driver: Driver, destroy: boolean): Promise<Plan> {
-  const topology = await readManifest(file);
+/**
+ * `plan` takes no lock and changes nothing; when a killed apply left objects
+ * unmarked, it plans as if they were marked (the next apply or destroy marks
+ * them first) and says so.
+ */
+async function observeForPlan(out: Output, driver: Driver): Promise<HostState> {
   const observed = await driver.observe();
-  return destroy ? planDestroy(topology.name, observed) : planChanges(topology, observed);
+  const files = driver.runFiles;
+  const record = files ? await pendingIntent(files.intent) : undefined;
+  if (!record) return observed;
+  const marks = orphanMarks(observed, record);
+  for (const op of marks) {
+    if (op.op !== "link.update" || op.changes.alias == null) continue;
+    observed.namespaces[op.namespace]!.links[op.name]!.alias = op.changes.alias;
+  }
+  out.line(
+    `Note: an apply of topology "${record.topology}" (pid ${record.pid}) did not finish; ` +
+      `${marks.length} object(s) it made are not yet marked as owned. The next apply or ` +
+      `destroy marks them first; this plan counts them as marked.`,
+  );
+  return observed;
 }
 
 export interface ApplyOptions extends HostOptions {
   autoApprove?: boolean;
+  /** `--no-rollback` sets this to false. */
+  rollback?: boolean;
+  lockTimeout?: string;
+  confirmWithin?: string;
 }
 
 /** `apply FILE`: FILE is a manifest, or a plan saved with `plan --out` (`.json`). */
 export async function applyCommand(file: string, options: ApplyOptions): Promise<ExitCode> {
   const out = new Output(options.json ?? false);
+  const saved = file.endsWith(".json") ? decodePlan(await readText(file, "plan"), file) : undefined;
+  const topology = saved ? undefined : await readManifest(file);
   const driver = await openHost(out, options);
-  const plan = file.endsWith(".json")
-    ? decodePlan(await readText(file, "plan"), file)
-    : await computePlan(file, driver, false);
-  return await execute(out, driver, plan, options.autoApprove ?? false);
+  return await withHostSession(out, driver, sessionOptions("apply", options), async () => {
+    // Planned (or checked) only once the host is ours: it may have changed while we waited.
+    const observed = await driver.observe();
+    let plan: Plan;
+    if (saved) {
+      assertFresh(saved, observed, file);
+      plan = saved;
+    } else plan = planChanges(topology!, observed);
+    return await execute(out, driver, preparePlan(plan, observed), observed, options);
+  });
 }
 
 export async function destroyCommand(file: string, options: ApplyOptions): Promise<ExitCode> {
   const out = new Output(options.json ?? false);
+  const topology = await readManifest(file);
   const driver = await openHost(out, options);
-  const plan = await computePlan(file, driver, true);
-  return await execute(out, driver, plan, options.autoApprove ?? false);
+  return await withHostSession(out, driver, sessionOptions("destroy", options), async () => {
+    const observed = await driver.observe();
+    const plan = planDestroy(topology.name, observed);
+    return await execute(out, driver, preparePlan(plan, observed), observed, options);
+  });
+}
+
+function sessionOptions(command: string, options: ApplyOptions) {
+  return {
+    command,
+    lockTimeoutMs: parseDuration(options.lockTimeout ?? "0s", "--lock-timeout"),
+  };
 }
 
 async function execute(
   out: Output,
   driver: Driver,
-  plan: Plan,
-  autoApprove: boolean,
+  prepared: PreparedPlan,
+  observed: HostState,
+  options: ApplyOptions,
 ): Promise<ExitCode> {
+  const { plan, forecast, scope } = prepared;
+  const confirmWithinMs = options.confirmWithin === undefined
+    ? undefined
+    : parseDuration(options.confirmWithin, "--confirm-within");
+  if (confirmWithinMs !== undefined && driver.runFiles === undefined) {
+    throw new UsageError(
+      "Cannot use --confirm-within with a simulator kept in memory: pass --state FILE",
+    );
+  }
   out.line(renderPlan(plan, { color: shouldUseColor() }));
   if (plan.changes.length === 0) {
     if (out.json) out.data({ applied: [], summary: plan.summary });
@@ -112,12 +175,20 @@ async function execute(
   const question = plan.kind === "destroy"
     ? `\nDo you really want to destroy everything topology "${plan.topology}" owns?`
     : `\nDo you want to perform these actions?`;
-  if (!(await confirm(out, question, autoApprove))) {
+  if (!(await confirm(out, question, options.autoApprove ?? false))) {
     out.line("\nApply cancelled.");
     return 1;
   }
   out.line("");
-  const report = await applyPlan(plan, driver, { onStep: (d) => out.line(`  done: ${d}`) });
+  const files = driver.runFiles;
+  const report = await applyPlan(plan, driver, {
+    onStep: (d) => out.line(`  done: ${d}`),
+    rollback: options.rollback ?? true,
+    observed,
+    forecast,
+    scope,
+    ...(files ? { intent: intentFile(files.intent, plan.topology) } : {}),
+  });
   const s = report.summary;
   out.line(
     "\n" +
@@ -128,12 +199,69 @@ async function execute(
         imported: s.import,
       }, { destroy: plan.kind === "destroy" }),
   );
+  let code: ExitCode = 0;
+  if (confirmWithinMs !== undefined) {
+    code = await awaitConfirmation(out, driver, report, {
+      withinMs: confirmWithinMs,
+      driverArgs: driverArgs(options),
+      topology: plan.topology,
+      observed,
+      scope,
+    });
+  }
   if (out.json) {
     out.data({
       applied: report.journal.done.map((step) => step.operation),
       summary: report.summary,
+      ...(confirmWithinMs !== undefined ? { kept: code === 0 } : {}),
     });
   }
+  return code;
+}
+
+function driverArgs(options: HostOptions): string[] {
+  return ["--driver", options.driver, ...(options.state ? ["--state", options.state] : [])];
+}
+
+/** `netform confirm`: keeps the change an `apply --confirm-within` is waiting on. */
+export async function confirmCommand(options: HostOptions): Promise<ExitCode> {
+  const out = new Output(options.json ?? false);
+  const driver = await openDriver(options.driver, options.state ? { state: options.state } : {});
+  const files = driver.runFiles;
+  if (files === undefined) {
+    throw new UsageError("Cannot confirm with a simulator kept in memory: pass --state FILE");
+  }
+  const record = await confirmPending(files.pendingRevert, files.what);
+  out.line(
+    `Confirmed the apply of topology "${record.topology}" (pid ${record.pid}) on ${files.what}: ` +
+      `the change is kept.`,
+  );
+  if (out.json) out.data({ confirmed: true, topology: record.topology, pid: record.pid });
+  return 0;
+}
+
+/**
+ * `netform revert-pending` (started detached by `apply --confirm-within`):
+ * sleeps until the deadline, then takes the lock and reverts unless the
+ * apply was confirmed (or the waiting apply already reverted it).
+ */
+export async function revertPendingCommand(options: HostOptions): Promise<ExitCode> {
+  const out = new Output(false);
+  const driver = await openDriver(options.driver, options.state ? { state: options.state } : {});
+  const files = driver.runFiles;
+  if (files === undefined) return 1;
+  const record = await readPendingRevert(files.pendingRevert);
+  if (record === undefined) return 0;
+  const wait = Date.parse(record.deadline) - Date.now() + 200;
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  // Confirmed (or reverted) meanwhile: nothing to lock for.
+  if (await readPendingRevert(files.pendingRevert) === undefined) return 0;
+  await withHostSession(
+    out,
+    driver,
+    { command: "revert-pending", lockTimeoutMs: 10 * 60_000, refuseWhilePending: false },
+    () => Promise.resolve(),
+  );
   return 0;
 }
 

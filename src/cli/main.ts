@@ -8,16 +8,18 @@ import { Command, CommanderError } from "@commander-js/extra-typings";
 import { ManifestError, NetformError } from "../errors.ts";
 import {
   applyCommand,
+  confirmCommand,
   destroyCommand,
   type ExitCode,
   planCommand,
+  revertPendingCommand,
   showCommand,
   snapshotCommand,
   validateCommand,
 } from "./commands.ts";
 import { demoCommand } from "./demo.ts";
 import { setManifestLimits } from "./host.ts";
-import { driverOption, jsonOption, stateOption } from "./options.ts";
+import { driverOption, jsonOption, lockTimeoutOption, stateOption } from "./options.ts";
 
 export const VERSION = "0.1.0";
 
@@ -55,13 +57,30 @@ function program(run: (code: Promise<ExitCode>) => void) {
     .argument("<manifest-or-plan>", "manifest module (.ts) or a plan saved with --out (.json)")
     .addOption(driverOption()).addOption(stateOption()).addOption(jsonOption())
     .option("--auto-approve", "do not ask for confirmation")
+    .option("--no-rollback", "when a step fails, keep what was done instead of undoing it")
+    .addOption(lockTimeoutOption())
+    .option(
+      "--confirm-within <duration>",
+      "revert unless `netform confirm` (or Enter) confirms within this time, e.g. 60s",
+    )
     .action((file, o) => run(applyCommand(file, o)));
 
   cli.command("destroy").description("remove everything the manifest's topology owns")
     .argument("<manifest>", "manifest module (.ts)")
     .addOption(driverOption()).addOption(stateOption()).addOption(jsonOption())
     .option("--auto-approve", "do not ask for confirmation")
+    .option("--no-rollback", "when a step fails, keep what was done instead of undoing it")
+    .addOption(lockTimeoutOption())
     .action((file, o) => run(destroyCommand(file, o)));
+
+  cli.command("confirm").description("keep the change an `apply --confirm-within` waits on")
+    .addOption(driverOption()).addOption(stateOption()).addOption(jsonOption())
+    .action((o) => run(confirmCommand(o)));
+
+  cli.command("revert-pending", { hidden: true })
+    .description("revert an unconfirmed apply at its deadline (started by --confirm-within)")
+    .addOption(driverOption()).addOption(stateOption())
+    .action((o) => run(revertPendingCommand(o)));
 
   cli.command("show").description("print the host's network state as netform sees it")
     .addOption(driverOption()).addOption(stateOption()).addOption(jsonOption())

@@ -4,6 +4,7 @@
  * @module
  */
 import { Option } from "@commander-js/extra-typings";
+import { UsageError } from "../errors.ts";
 
 export const driverOption = () =>
   new Option("--driver <name>", "where state lives: the live kernel or the simulated one")
@@ -17,3 +18,21 @@ export const stateOption = () =>
   );
 
 export const jsonOption = () => new Option("--json", "print machine-readable JSON");
+
+export const lockTimeoutOption = () =>
+  new Option(
+    "--lock-timeout <duration>",
+    "wait this long for another netform applying to the same host (or state file), e.g. 30s",
+  ).default("0s");
+
+/** Parses `60s`, `2m`, `500ms`, `1h` or a bare number of seconds into milliseconds. */
+export function parseDuration(text: string, option: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) {
+    throw new UsageError(
+      `Invalid ${option} "${text}": expected a duration such as 30s, 2m or 500ms`,
+    );
+  }
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? "s") as "ms" | "s" | "m" | "h"];
+  return Math.round(Number(m[1]) * unit);
+}

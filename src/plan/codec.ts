@@ -122,6 +122,17 @@ export const PlanSummarySchema = z.strictObject({
   destroy: count,
 });
 
+export const IrreversibleSchema = z.strictObject({
+  step: z.number().int().min(1),
+  change: z.string(),
+  reason: z.string(),
+});
+
+export const PlanBasisSchema = z.strictObject({
+  fingerprint: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+  objects: z.record(z.string(), z.string().regex(/^[0-9a-f]{16}$/)),
+});
+
 /**
  * A whole plan. Beyond shapes it checks that every step belongs to a change of
  * the plan and that the summary counts the changes.
@@ -134,6 +145,8 @@ export const PlanSchema = z.strictObject({
   steps: z.array(StepSchema),
   summary: PlanSummarySchema,
   desired: TopologySchema,
+  irreversible: z.array(IrreversibleSchema).exactOptional(),
+  basis: PlanBasisSchema.exactOptional(),
 }).superRefine((plan, ctx) => {
   const addresses = new Set(plan.changes.map((c) => c.address));
   plan.steps.forEach((step, i) => {
@@ -142,6 +155,15 @@ export const PlanSchema = z.strictObject({
         code: "custom",
         path: ["steps", i, "change"],
         message: `no change has the address ${JSON.stringify(step.change)}`,
+      });
+    }
+  });
+  plan.irreversible?.forEach((entry, i) => {
+    if (entry.step > plan.steps.length) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["irreversible", i, "step"],
+        message: `is ${entry.step} but the plan has ${plan.steps.length} step(s)`,
       });
     }
   });
@@ -193,6 +215,8 @@ export function encodePlan(plan: Plan): string {
     changes: plan.changes.map(canonicalChange),
     steps: plan.steps.map((s) => ({ change: s.change, operation: sortKeys(s.operation, ["op"]) })),
     desired: sortKeys(plan.desired),
+    ...(plan.irreversible !== undefined ? { irreversible: plan.irreversible } : {}),
+    ...(plan.basis !== undefined ? { basis: sortKeys(plan.basis) } : {}),
   };
   return JSON.stringify(canonical, null, 2) + "\n";
 }

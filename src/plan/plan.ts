@@ -9,7 +9,7 @@ import type { Operation } from "../model/operations.ts";
 import type { Topology } from "../model/state.ts";
 
 /** Bump the minor version for additive changes, the major for breaking ones. */
-export const PLAN_FORMAT_VERSION = "1.0";
+export const PLAN_FORMAT_VERSION = "1.1";
 
 export type Action = "create" | "update" | "replace" | "delete" | "import";
 export type ResourceType = "namespace" | "link" | "address" | "route";
@@ -40,6 +40,25 @@ export interface Change {
   cascadeOf?: string;
 }
 
+/** A step whose undo does not give back exactly what was there. */
+export interface Irreversible {
+  /** 1-based position in `steps`. */
+  step: number;
+  change: string;
+  reason: string;
+}
+
+/**
+ * What a saved plan was computed from: a digest of every object the
+ * topology's scope sees (see `src/apply/scope.ts`), so `apply plan.json` can
+ * tell that the host changed since, and which objects did.
+ */
+export interface PlanBasis {
+  fingerprint: string;
+  /** Object address → 16 hex digits of its digest. */
+  objects: Record<string, string>;
+}
+
 /** One kernel operation, tagged with the change it belongs to. */
 export interface Step {
   change: string;
@@ -68,6 +87,10 @@ export interface Plan {
    * apply without the manifest (empty for a destroy plan).
    */
   desired: Topology;
+  /** Steps whose undo is not exact, worked out before anything runs (empty: all exact). */
+  irreversible?: Irreversible[];
+  /** The observed state the plan was computed from (set on plans shown or saved by the CLI). */
+  basis?: PlanBasis;
 }
 
 /** Counts changes the way Terraform does: a replace is one add and one destroy. */

@@ -82,6 +82,13 @@ export function renderPlan(plan: Plan, options: RenderOptions = {}): string {
     c.bold("Plan:") + " " + (imports > 0 ? `${imports} to import, ` : "") +
       `${add} to add, ${change} to change, ${destroy} to destroy.`,
   );
+  if (plan.irreversible !== undefined && plan.irreversible.length > 0) {
+    out.push(
+      "",
+      c.bold(c.yellow("Steps that a rollback cannot undo exactly:")),
+      ...plan.irreversible.map((i) => `  step ${i.step} (${i.change}): ${i.reason}`),
+    );
+  }
   return out.join("\n") + "\n";
 }
 

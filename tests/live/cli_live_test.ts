@@ -220,7 +220,10 @@ Deno.test({
       assertExit(first, 2, "plan --detailed-exitcode before apply");
       assert.match(first.stdout.split("\n")[0]!, /^netform: driver live \(/);
 
-      const applied = await netform(["apply", ...live, "--auto-approve", file], prefix);
+      const applied = await netform(
+        ["apply", ...live, "--auto-approve", "--lock-timeout", "120s", file],
+        prefix,
+      );
       assertExit(applied, 0, "apply --auto-approve");
       assert.match(applied.stdout, /Apply complete!/);
 
@@ -249,7 +252,10 @@ Deno.test({
       assertExit(simPlan, 0, "plan --driver sim --state <snapshot> --detailed-exitcode");
       assert.match(simPlan.stdout.split("\n")[0]!, /^netform: driver sim \(/);
 
-      const destroyed = await netform(["destroy", ...live, "--auto-approve", file], prefix);
+      const destroyed = await netform(
+        ["destroy", ...live, "--auto-approve", "--lock-timeout", "120s", file],
+        prefix,
+      );
       assertExit(destroyed, 0, "destroy --auto-approve");
       assert.deepEqual(await leftoverNamespaces(prefix), []);
     } finally {

@@ -246,12 +246,12 @@ Deno.test("JSON that is not an object is refused", () => {
 
 Deno.test("a plan of another major format version is refused, naming the supported one", () => {
   const message = decodeError({ ...json(), formatVersion: "2.0" });
-  assert.match(message, /plan format 2\.0 is unsupported; this netform reads plan format 1\.0;/);
+  assert.match(message, /plan format 2\.0 is unsupported; this netform reads plan format 1\.1;/);
 });
 
 Deno.test("a plan of a newer minor format version is refused, naming the supported one", () => {
-  const message = decodeError({ ...json(), formatVersion: "1.1" });
-  assert.match(message, /plan format 1\.1 is newer; this netform reads plan format 1\.0;/);
+  const message = decodeError({ ...json(), formatVersion: "1.2" });
+  assert.match(message, /plan format 1\.2 is newer; this netform reads plan format 1\.1;/);
 });
 
 Deno.test("a file without a format version is not taken for a plan", () => {

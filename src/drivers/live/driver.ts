@@ -14,6 +14,7 @@ import {
   deleteNamespace,
   ifinfomsg,
   readIfInfoMsg,
+  removeStaleNamespaceFile,
   RouteSocket,
   RTM_DELLINK,
   RTM_GETLINK,
@@ -31,17 +32,27 @@ import {
   RTM_NEWLINK,
 } from "../../../ffi/messages.ts";
 import { KernelError } from "../../errors.ts";
-import type { Driver } from "../driver.ts";
+import type { Driver, RunFiles } from "../driver.ts";
 import type { Operation } from "../../model/operations.ts";
 import type { HostState } from "../../model/state.ts";
 import { ROOT_NAMESPACE } from "../../model/names.ts";
 import { isVanishedNamespace, NamespaceFds } from "./_nsfd.ts";
 import { type Batch, type Resolver, type Step, stepFor } from "./requests.ts";
 
+/** Where netform keeps its lock and records for the live host. */
+export const RUN_DIR = "/run/netform";
+
 /** A driver over the host's kernel. */
 export class LiveDriver implements Driver {
   readonly name = "live";
   readonly description = "the host's kernel (netlink via libnl)";
+  /** Under /run (a tmpfs), like /run/netns: it empties at boot, as the kernel objects do. */
+  readonly runFiles: RunFiles = {
+    what: "the host",
+    lock: `${RUN_DIR}/lock`,
+    intent: `${RUN_DIR}/intent.json`,
+    pendingRevert: `${RUN_DIR}/pending-revert.json`,
+  };
 
   #sockets = new Map<string, RouteSocket>();
   #links = new Map<string, Map<string, number>>();
@@ -71,6 +82,14 @@ export class LiveDriver implements Driver {
     const { kernelFromHostState } = await import("../sim/from_state.ts");
     const { serializeSnapshot, toSnapshot } = await import("../sim/snapshot.ts");
     return serializeSnapshot(toSnapshot(kernelFromHostState(await this.observe())));
+  }
+
+  clearInterruptedNamespace(name: string): Promise<boolean> {
+    try {
+      return Promise.resolve(removeStaleNamespaceFile(name));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /** Closes every socket. Safe to call more than once. */

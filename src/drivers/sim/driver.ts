@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Driver } from "../driver.ts";
+import type { Driver, RunFiles } from "../driver.ts";
 import type { Operation } from "../../model/operations.ts";
 import type { HostState } from "../../model/state.ts";
 import { UsageError } from "../../errors.ts";
@@ -22,12 +22,21 @@ import {
 export class SimDriver implements Driver {
   readonly name = "sim";
   readonly description: string;
+  readonly runFiles?: RunFiles;
 
   /** `stateFile`: where `flush()` writes the snapshot; none keeps it in memory. */
-  constructor(readonly kernel: SimKernel, readonly stateFile?: string) {
+  constructor(public kernel: SimKernel, readonly stateFile?: string) {
     this.description = stateFile
       ? `simulated kernel in "${stateFile}"`
       : "simulated kernel in memory";
+    if (stateFile) {
+      this.runFiles = {
+        what: `the state file "${stateFile}"`,
+        lock: `${stateFile}.lock`,
+        intent: `${stateFile}.intent.json`,
+        pendingRevert: `${stateFile}.pending-revert.json`,
+      };
+    }
   }
 
   /**
@@ -58,6 +67,15 @@ export class SimDriver implements Driver {
     return new SimDriver(parseSnapshot(text, stateFile), stateFile);
   }
 
+  /**
+   * Reads the state file again: what another netform wrote while this one
+   * waited for the lock. Called once the lock is held.
+   */
+  async reload(): Promise<void> {
+    if (this.stateFile === undefined) return;
+    this.kernel = (await SimDriver.open(this.stateFile)).kernel;
+  }
+
   observe(): Promise<HostState> {
     return Promise.resolve(observeState(this.kernel.view));
   }
@@ -75,10 +93,16 @@ export class SimDriver implements Driver {
     return Promise.resolve(serializeSnapshot(toSnapshot(this.kernel)));
   }
 
-  /** Writes the snapshot (stable key order, 2-space JSON, trailing newline). */
+  /**
+   * Writes the snapshot (stable key order, 2-space JSON, trailing newline)
+   * through a temporary file renamed over it, so a process killed while
+   * writing leaves the old snapshot whole, never a torn one.
+   */
   async flush(): Promise<void> {
     if (this.stateFile === undefined) return;
-    await Deno.writeTextFile(this.stateFile, serializeSnapshot(toSnapshot(this.kernel)));
+    const tmp = `${this.stateFile}.${Deno.pid}.tmp`;
+    await Deno.writeTextFile(tmp, serializeSnapshot(toSnapshot(this.kernel)));
+    await Deno.rename(tmp, this.stateFile);
   }
 }
 

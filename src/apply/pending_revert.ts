@@ -1,0 +1,200 @@
+/**
+ * Confirm or revert (`apply --confirm-within 60s`): after the apply, the
+ * change stays only if someone confirms it in time; otherwise it is undone.
+ * A change that cuts the operator off therefore heals itself, like
+ * `netplan try` and nmstate's checkpoints.
+ *
+ * The record of what to undo lives in a file (`RunFiles.pendingRevert`), not
+ * in the memory of the apply that waits, because the process most likely to
+ * die in that window is exactly that one: its SSH session is what the change
+ * cut. A detached reverter (its own session, so the terminal's SIGHUP does not
+ * reach it) sleeps until the deadline and reverts unless the record is gone;
+ * the waiting apply does the same if it is still alive, and any later netform
+ * that takes the lock acts on a record past its deadline (after a reboot of a
+ * sim host, say).
+ *
+ * Exactly one of "confirm" and "revert" wins, with no lock needed by
+ * `netform confirm` (the apply holds it while it waits): each side claims the
+ * record by renaming it, and rename is atomic — the loser finds it gone.
+ *
+ * @module
+ */
+import { z } from "zod";
+import type { Driver } from "../drivers/driver.ts";
+import { UsageError } from "../errors.ts";
+import { OperationSchema } from "../plan/codec.ts";
+import type { Operation } from "../model/operations.ts";
+import { runOperations } from "./apply.ts";
+import { intentFile, writeDurably } from "./intent.ts";
+import { describeDifferences, diffDigests, isSame, objectDigests } from "./objects.ts";
+import { scopedState, type ScopeSpec } from "./scope.ts";
+
+const RecordSchema = z.strictObject({
+  formatVersion: z.literal(1),
+  pid: z.number().int(),
+  topology: z.string(),
+  created: z.string(),
+  deadline: z.string(),
+  undo: z.array(OperationSchema),
+  scope: z.strictObject({
+    topology: z.string(),
+    namespaces: z.array(z.string()),
+    rootLinks: z.array(z.string()),
+    rootRoutes: z.array(z.string()),
+  }),
+  /** Digests of the scoped state before the apply: what a revert must give back. */
+  before: z.record(z.string(), z.string()),
+});
+export type PendingRevert = z.infer<typeof RecordSchema>;
+
+export function newPendingRevert(
+  topology: string,
+  undo: Operation[],
+  scope: ScopeSpec,
+  before: Record<string, string>,
+  withinMs: number,
+): PendingRevert {
+  const now = Date.now();
+  return {
+    formatVersion: 1,
+    pid: Deno.pid,
+    topology,
+    created: new Date(now).toISOString(),
+    deadline: new Date(now + withinMs).toISOString(),
+    undo,
+    scope,
+    before,
+  };
+}
+
+export async function writePendingRevert(path: string, record: PendingRevert): Promise<void> {
+  await writeDurably(path, JSON.stringify(record, null, 2) + "\n");
+}
+
+async function readRecord(path: string): Promise<PendingRevert | undefined> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(
+      `Cannot read the pending revert "${path}": not JSON (${(e as Error).message})`,
+    );
+  }
+  const parsed = RecordSchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new UsageError(
+      `Cannot read the pending revert "${path}": ${
+        issue.path.join(".") || "(top level)"
+      }: ${issue.message}`,
+    );
+  }
+  return parsed.data;
+}
+
+/** The record, if an apply is waiting for confirmation (or its reverter is). */
+export function readPendingRevert(path: string): Promise<PendingRevert | undefined> {
+  return readRecord(path);
+}
+
+/** Claims the record by renaming it to `suffix`; undefined when someone else claimed it first. */
+async function claim(path: string, suffix: string): Promise<PendingRevert | undefined> {
+  const claimed = `${path}.${suffix}`;
+  try {
+    await Deno.rename(path, claimed);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+  try {
+    return await readRecord(claimed);
+  } finally {
+    if (suffix === "confirmed") await Deno.remove(claimed).catch(() => {});
+  }
+}
+
+/**
+ * `netform confirm`: keeps the change. Throws when nothing is waiting (never
+ * applied with --confirm-within, already confirmed, or already reverted).
+ */
+export async function confirmPending(path: string, what: string): Promise<PendingRevert> {
+  const record = await claim(path, "confirmed");
+  if (record === undefined) {
+    throw new UsageError(
+      `Cannot confirm: no apply on ${what} is waiting for confirmation (it was confirmed or ` +
+        `reverted already, or was not run with --confirm-within)`,
+    );
+  }
+  return record;
+}
+
+export interface RevertOutcome {
+  record: PendingRevert;
+  ran: string[];
+  error?: string;
+  /** The scoped state is back to the digests recorded before the apply. */
+  restored: boolean;
+  /** What still differs, when not restored. */
+  left: string;
+}
+
+/**
+ * Claims the record and undoes the apply. Undefined when it was confirmed
+ * (or reverted by someone else) first. Call with the lock held.
+ */
+export async function revertPending(
+  path: string,
+  driver: Driver,
+  intentPath?: string,
+): Promise<RevertOutcome | undefined> {
+  const record = await claim(path, "reverting");
+  if (record === undefined) return undefined;
+  // The undo may create links again: recorded first, like an apply's steps (see intent.ts).
+  const intent = intentPath ? intentFile(intentPath, record.topology) : undefined;
+  await intent?.begin(record.undo);
+  const result = await runOperations(record.undo, driver);
+  await intent?.end();
+  const now = objectDigests(scopedState(await driver.observe(), record.scope));
+  const left = diffDigests(record.before, now);
+  await Deno.remove(`${path}.reverting`).catch(() => {});
+  return {
+    record,
+    ran: result.ran,
+    ...(result.error !== undefined ? { error: result.error } : {}),
+    restored: isSame(left),
+    left: describeDifferences(left, 50),
+  };
+}
+
+/** One paragraph about a revert, for people. */
+export function describeRevert(outcome: RevertOutcome): string {
+  const r = outcome.record;
+  const head = `Reverted the apply of topology "${r.topology}" (pid ${r.pid}, ${r.created}): ` +
+    `it was not confirmed by ${r.deadline}.`;
+  const ran = ` Undone with ${outcome.ran.length} operation(s)` +
+    (outcome.error ? `, then stopped: ${outcome.error}.` : ".");
+  const result = outcome.restored
+    ? " The host is as it was before the apply (checked by observing it again)."
+    : ` The host still differs from before the apply: ${outcome.left}.`;
+  return head + ran + result;
+}
+
+/** A revert claimed but not finished (its process died in it), if any; removed once reported. */
+export async function interruptedRevert(path: string): Promise<PendingRevert | undefined> {
+  const leftover = `${path}.reverting`;
+  let record: PendingRevert | undefined;
+  try {
+    record = await readRecord(leftover);
+  } catch {
+    record = undefined;
+  }
+  await Deno.remove(leftover).catch(() => {});
+  return record;
+}
