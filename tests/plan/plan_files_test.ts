@@ -58,12 +58,12 @@ const CASES: Case[] = [
   {
     name: "a major format version this netform does not read",
     text: mutate((p) => (p.formatVersion = "2.0")),
-    expect: /: plan format 2\.0 is unsupported; this netform reads plan format 1\.0/,
+    expect: /: plan format 2\.0 is unsupported; this netform reads plan format 1\.1/,
   },
   {
     name: "a newer minor format version",
-    text: mutate((p) => (p.formatVersion = "1.1")),
-    expect: /: plan format 1\.1 is newer; this netform reads plan format 1\.0/,
+    text: mutate((p) => (p.formatVersion = "1.2")),
+    expect: /: plan format 1\.2 is newer; this netform reads plan format 1\.1/,
   },
   {
     name: "a format version that is not a version",
