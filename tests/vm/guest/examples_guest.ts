@@ -87,6 +87,7 @@ const examples: Example[] = [
       assert.ok(await arpFailed("ns2", "192.168.9.2"), "Destination Host Unreachable: no ARP");
       assert.ok(await ping(lan, "192.168.9.2", 3), "the LAN still reaches ns1");
       assert.ok(await ping(lan, "192.168.9.3", 3), "the LAN still reaches ns2");
+      assert.match(await tcp(lan, "ns2", "192.168.9.3", 8301), /hello-from-/);
     },
   },
   {

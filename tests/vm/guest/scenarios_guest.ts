@@ -117,6 +117,7 @@ Deno.test("l2 vepa: slaves reach each other only through a hairpin switch; sim a
     await p.apply(desired);
     assert.ok(await ping(ns1, "10.9.0.254", 3), "slave to the LAN");
     assert.ok(await ping(far, "10.9.0.2", 3), "the LAN to a slave");
+    assert.match(await tcp(far, ns1, "10.9.0.1", 7202), /hello-from-/);
     // The write-up: "From 192.168.9.3 icmp_seq=1 Destination Host Unreachable" — the ARP
     // reply, addressed to the master's own MAC, leaves through the master and never returns.
     assert.equal(await ping(ns1, "10.9.0.2", 1, 1), false, "no reply without an external switch");
