@@ -84,8 +84,15 @@ export interface PingResult {
 }
 
 /** `busybox ping -c count` from `ns`; reports who answered (busybox sets SO_BROADCAST itself). */
-export async function pingReplies(ns: string, ip: string, count = 1): Promise<PingResult> {
-  const r = await inNs(ns, "busybox", ["ping", "-c", String(count), "-W", "2", ip]);
+export async function pingReplies(
+  ns: string,
+  ip: string,
+  count = 1,
+  options: { iface?: string } = {},
+): Promise<PingResult> {
+  // -I: a multicast destination needs no route when the socket is bound to a device.
+  const via = options.iface ? ["-I", options.iface] : [];
+  const r = await inNs(ns, "busybox", ["ping", "-c", String(count), "-W", "2", ...via, ip]);
   const replies = [...r.stdout.matchAll(/bytes from ([0-9.]+): seq=\d+ ttl=(\d+)/g)];
   const ttl = replies[0]?.[2];
   return {

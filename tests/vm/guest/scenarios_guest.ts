@@ -40,7 +40,7 @@ function notInPlace(ops: string[]): string[] {
   return ops.filter((o) => o !== "link.update");
 }
 
-Deno.test("l2 bridge: slaves reach each other and the master's LAN, ARP and broadcast work; sim agrees", async () => {
+Deno.test("l2 bridge: slaves reach each other and the master's LAN, ARP, broadcast and multicast work; sim agrees", async () => {
   const p = await Pair.open("sl2b", LAN_PAIR);
   const desired = l2Lan(p.prefix, { mode: "l2", flags: "bridge" });
   const [ns1, ns2, far] = [`${p.prefix}ns1`, `${p.prefix}ns2`, `${p.prefix}far`];
@@ -88,6 +88,10 @@ Deno.test("l2 bridge: slaves reach each other and the master's LAN, ARP and broa
     const b = await pingReplies(ns1, "10.9.0.255", 3);
     assert.ok(b.from.includes("10.9.0.2"), `the other slave answers a broadcast: ${b.output}`);
     assert.ok(b.from.includes("10.9.0.254"), `the LAN answers a broadcast: ${b.output}`);
+    // Multicast: the all-hosts group 224.0.0.1, which every IPv4 host joins.
+    const m = await pingReplies(ns1, "224.0.0.1", 3, { iface: "ipvl1" });
+    assert.ok(m.from.includes("10.9.0.2"), `the other slave answers multicast: ${m.output}`);
+    assert.ok(m.from.includes("10.9.0.254"), `the LAN answers multicast: ${m.output}`);
   } finally {
     await p.destroy(desired.name);
   }
@@ -144,7 +148,7 @@ const L3_CROSS: Record<IpvlanFlag, boolean> = { bridge: true, private: false, ve
 /** What each l3 test shows beyond the common checks. */
 const L3_TITLES: Record<IpvlanFlag, string> = {
   bridge:
-    "NOARP slaves, no ARP or broadcast, routing in the master's namespace, far-side routes make them reachable, slaves reach each other",
+    "NOARP slaves, no ARP, broadcast or multicast, routing in the master's namespace, far-side routes make them reachable, slaves reach each other",
   private: "slaves never reach each other, not even through an external router",
   vepa: "slaves reach each other only through an external router (ttl 63)",
 };
@@ -210,10 +214,13 @@ for (const flags of ["bridge", "private", "vepa"] as const) {
           n.lladdr !== undefined && !n.state.includes("NOARP")
         );
         assert.deepEqual(resolved, [], "a NOARP slave resolves no neighbours");
-        // No broadcast: the other slave would answer a broadcast echo, but none reaches it.
-        await sysctl(ns2, "net.ipv4.icmp_echo_ignore_broadcasts", "0");
+        // No broadcast or multicast: the other slave and the far host would answer an echo to
+        // either (as they do in l2), but none reaches them.
+        for (const ns of [ns2, far]) await sysctl(ns, "net.ipv4.icmp_echo_ignore_broadcasts", "0");
         const b = await pingReplies(ns1, "192.168.9.255", 2);
         assert.deepEqual(b.from, [], `no broadcast in l3: ${b.output}`);
+        const m = await pingReplies(ns1, "224.0.0.1", 2, { iface: "ipvl1" });
+        assert.deepEqual(m.from, [], `no multicast in l3: ${m.output}`);
       }
 
       // Slave to slave, straight through the master (HOWTO 5.1–5.3).
