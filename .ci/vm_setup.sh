@@ -3,7 +3,8 @@
 # real-kernel tests in tests/vm/. Idempotent: fast when everything is cached.
 #
 # What it does (see /work/shared/reference/real-kernel-vm.md for the recipe):
-#   - installs qemu-system-x86, busybox-static, cpio, kmod (Debian) if missing;
+#   - installs qemu-system-x86, busybox-static, cpio, kmod (Debian) if missing, and nftables: the
+#     guest runs the host's `nft` (its root is the host's) to watch netfilter hooks in l3s;
 #   - downloads the kernel image package linux-image-amd64 depends on and unpacks it (without
 #     installing it) into $NETFORM_VM_CACHE/<kernel version>/root, then runs depmod there;
 #   - builds an initramfs (busybox + virtio/9p modules + /init) that mounts the host's root
@@ -33,7 +34,7 @@ flock 9
 
 # 1. Debian packages.
 missing=()
-for pkg in qemu-system-x86 busybox-static cpio kmod; do
+for pkg in qemu-system-x86 busybox-static cpio kmod nftables; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -145,6 +146,9 @@ echo "init: running job (limit ${TIMEOUT}s)"
 chroot $R /bin/sh -c "
   export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
   modprobe -d $MODROOT -a ipvlan dummy veth macvlan bridge || echo 'init: modprobe failed'
+  # netfilter for the l3s scenarios. Loaded here because the kernel's own request_module would
+  # run the host's modprobe, which looks in the host's /lib/modules, not in $MODROOT.
+  modprobe -d $MODROOT -a nf_tables nft_ct nf_conntrack || echo 'init: modprobe (netfilter) failed'
   ip link set lo up
   cd /tmp/job
   timeout -k 5 $TIMEOUT /bin/bash /tmp/job/job.sh >/tmp/job/stdout 2>/tmp/job/stderr

@@ -8,9 +8,13 @@ import assert from "node:assert/strict";
 import { denoTestJob, parseJunit, prepareVm, runInVm } from "../../vm/run.ts";
 
 const isRoot = Deno.uid?.() === 0;
-const GUEST_SUITES = ["tests/vm/guest/ipvlan_guest.ts"];
+const GUEST_SUITES = [
+  "tests/vm/guest/ipvlan_guest.ts",
+  "tests/vm/guest/scenarios_guest.ts",
+  "tests/vm/guest/examples_guest.ts",
+];
 /** The whole VM run (boot, the suites, poweroff); QEMU is killed when it passes. */
-const LIMIT_MS = 6 * 60_000;
+const LIMIT_MS = 15 * 60_000;
 
 Deno.test({
   name: "ipvlan on a real kernel (QEMU guest): the guest suites pass",
