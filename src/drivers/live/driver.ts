@@ -59,6 +59,10 @@ export class LiveDriver implements Driver {
 
   /** Reads the root namespace and every named one. */
   async observe(): Promise<HostState> {
+    // Whoever planned from this observation may have seen links deleted and re-made by others
+    // (`ip link del`) since the names were cached: an old ifindex would name nothing, or
+    // something else.
+    this.#links.clear();
     const { observeHost } = await import("./observe.ts");
     return observeHost();
   }
@@ -106,7 +110,17 @@ export class LiveDriver implements Driver {
         ifindex: (ns, name) => this.#ifindex(ns, name),
         namespaceFd: (ns) => fds.get(ns),
       };
+      // A name being created is not there now: a cached ifindex for it is stale.
+      if (op.op === "link.create") {
+        const { link } = op;
+        this.#links.get(link.namespace)?.delete(link.name);
+        if (link.peer) this.#links.get(link.peer.namespace)?.delete(link.peer.name);
+      }
       this.#run(stepFor(op, resolver));
+    } catch (e) {
+      // A refusal may leave the kernel otherwise than expected (a half-done setlink, an undo).
+      this.#links.clear();
+      throw e;
     } finally {
       fds.close();
       // A delete may cascade into other namespaces (veth peers, slaves, a namespace's links).
