@@ -230,6 +230,37 @@ export async function hostDenoDir(): Promise<string> {
   return JSON.parse(decoder.decode(out.stdout)).denoDir as string;
 }
 
+/** The folders the guest's init covers with a tmpfs (see .ci/vm_setup.sh). */
+const HIDDEN_IN_GUEST = ["/tmp/", "/root/", "/run/"];
+
+/**
+ * Where the guest finds a host path: the path itself when the guest sees it there, so that
+ * module URLs are the host's and the host's transpile and V8 code caches (keyed by URL) apply;
+ * otherwise through the read-only view of the host's root at /tmp/host.
+ */
+export function guestVisiblePath(hostPath: string): string {
+  return HIDDEN_IN_GUEST.some((d) => hostPath.startsWith(d)) ? guestPath(hostPath) : hostPath;
+}
+
+/**
+ * Loads `files` (and so every module they import) once on the host without running a test, so
+ * that Deno's caches hold their transpiled code and V8 code cache. The guest reads the host's
+ * cache read-only and runs under TCG, where compiling everything anew took about 2× as long.
+ */
+export async function warmDenoCache(files: string[]): Promise<void> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["test", "-A", "--no-check", "--filter", "/^netform-vm-warm-up-runs-no-test$/", ...files],
+    cwd: ROOT,
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    throw new Error(
+      `warming Deno's cache for ${files.join(" ")} failed: ${decoder.decode(out.stderr)}`,
+    );
+  }
+}
+
 /**
  * A job script that runs `deno test` on `files` (relative to the checkout) inside the guest,
  * with the host's own Deno binary and module cache (the guest has no network). Writes JUnit XML
@@ -238,9 +269,7 @@ export async function hostDenoDir(): Promise<string> {
 export async function denoTestJob(files: string[]): Promise<string> {
   const deno = guestPath(Deno.execPath());
   const denoDir = guestPath(await hostDenoDir());
-  // Through the read-only view of the host's root: the guest mounts tmpfs on /tmp, /root and
-  // /run, which would hide a checkout that lives there (CI clones anywhere).
-  const checkout = guestPath(ROOT.replace(/\/$/, ""));
+  const checkout = guestVisiblePath(ROOT.replace(/\/$/, ""));
   const quoted = files.map((f) => `'${f.replaceAll("'", "'\\''")}'`).join(" ");
   return `set -u
 export DENO_DIR='${denoDir}' NO_COLOR=1 DENO_NO_UPDATE_CHECK=1 NETFORM_VM_NOTES=/tmp/job/notes.txt
