@@ -17,6 +17,7 @@ import {
   RTM_DELLINK,
   RTM_GETLINK,
 } from "../../../ffi/mod.ts";
+import type { Request } from "../../../ffi/socket.ts";
 import { HEADER_SIZE, IFLA_IFNAME, parseAttributes, readString } from "../../../ffi/messages.ts";
 import { KernelError } from "../../errors.ts";
 import type { Driver } from "../driver.ts";
@@ -24,7 +25,7 @@ import type { Operation } from "../../model/operations.ts";
 import type { HostState } from "../../model/state.ts";
 import { ROOT_NAMESPACE } from "../../model/names.ts";
 import { isVanishedNamespace, NamespaceFds } from "./_nsfd.ts";
-import { type Batch, type Resolver, type Step, stepFor } from "./requests.ts";
+import { type Batch, type LateBatch, type Resolver, type Step, stepFor } from "./requests.ts";
 
 /** A driver over the host's kernel. */
 export class LiveDriver implements Driver {
@@ -75,7 +76,7 @@ export class LiveDriver implements Driver {
         ifindex: (ns, name) => this.#ifindexes(ns).get(name),
         namespaceFd: (ns) => fds.get(ns),
       };
-      this.#run(stepFor(op, resolver));
+      this.#run(stepFor(op, resolver), resolver);
     } finally {
       fds.close();
       // Creating or deleting a link (or a namespace) may change links in other namespaces.
@@ -83,7 +84,7 @@ export class LiveDriver implements Driver {
     }
   }
 
-  #run(step: Step): void {
+  #run(step: Step, resolver: Resolver): void {
     switch (step.kind) {
       case "namespace.create":
         createNamespace(step.namespace);
@@ -94,11 +95,11 @@ export class LiveDriver implements Driver {
       case "netlink":
         step.batches.forEach((batch, i) => {
           try {
-            this.#send(batch);
+            this.#send(batch, resolver);
           } catch (e) {
             if (i > 0 && step.undo) {
               try {
-                this.#send(step.undo);
+                this.#send(step.undo, resolver);
               } catch {
                 // The original error matters more; the link stays for the next plan to see.
               }
@@ -109,8 +110,14 @@ export class LiveDriver implements Driver {
     }
   }
 
-  #send(batch: Batch): void {
-    this.#socket(batch.namespace).transact(batch.requests, { window: 1 });
+  #send(batch: Batch | LateBatch, resolver: Resolver): void {
+    let requests: Request[];
+    if ("build" in batch) {
+      // Built from what the batches before it made: forget the names seen before them.
+      this.#links.clear();
+      requests = batch.build(resolver);
+    } else requests = batch.requests;
+    if (requests.length > 0) this.#socket(batch.namespace).transact(requests, { window: 1 });
   }
 
   /**
