@@ -70,6 +70,10 @@ export class LiveDriver implements Driver {
   }
 
   #execute(op: Operation): void {
+    // A missing namespace is the first thing the kernel (and the simulator) can refuse: open it
+    // before the request is built, whose own checks would otherwise answer first.
+    const home = op.op === "link.create" ? op.link.namespace : op.namespace;
+    if (!op.op.startsWith("namespace.")) this.#socket(home);
     const fds = new NamespaceFds();
     try {
       const resolver: Resolver = {

@@ -144,6 +144,8 @@ export const ROUTE_SCOPE_VALUE: Readonly<Record<RouteScope, number>> = {
 };
 
 const CREATE = NLM_F_CREATE | NLM_F_EXCL;
+/** IFALIASZ - 1: the longest alias the IFLA_IFALIAS policy accepts. */
+const MAX_ALIAS_BYTES = 255;
 
 /** The step that performs `op`. Throws `KernelError` `ENODEV` for a link it cannot resolve. */
 export function stepFor(op: Operation, resolve: Resolver): Step {
@@ -253,14 +255,7 @@ export function createLink(spec: LinkSpec, resolve: Resolver): Step {
   const action = createAction(spec);
   const socketNs = spec.parent?.namespace ?? spec.namespace;
   const elsewhere = socketNs !== spec.namespace;
-  if (elsewhere) {
-    checkLinkName(spec.name, action);
-    if (resolve.ifindex(spec.namespace, spec.name) !== undefined) {
-      throw new KernelError("EEXIST", action);
-    }
-  }
-  const createName = elsewhere ? temporaryName(resolve, [socketNs, spec.namespace]) : spec.name;
-  const attrs: Attr[] = [attr.string(IFLA_IFNAME, createName)];
+  const attrs: Attr[] = [];
   if (spec.mtu !== undefined) attrs.push(attr.u32(IFLA_MTU, spec.mtu));
   // Ignored by the kernel at creation, but checked against the policy (length) before anything
   // is made; the follow-up sets it.
@@ -305,6 +300,19 @@ export function createLink(spec: LinkSpec, resolve: Resolver): Step {
       break;
   }
   attrs.push(attr.nested(IFLA_LINKINFO, info));
+  let createName = spec.name;
+  let follow: Attr[] = [];
+  if (elsewhere) {
+    // The order of refusals is the same as for a link created in place: references by name
+    // (parent, master) first, then the name's own clash.
+    follow = followUpAttrs(spec, resolve, action);
+    checkPolicy(spec, action);
+    if (resolve.ifindex(spec.namespace, spec.name) !== undefined) {
+      throw new KernelError("EEXIST", action);
+    }
+    createName = temporaryName(resolve, [socketNs, spec.namespace]);
+  }
+  attrs.unshift(attr.string(IFLA_IFNAME, createName));
   const create: Request = {
     type: RTM_NEWLINK,
     flags: CREATE,
@@ -313,7 +321,7 @@ export function createLink(spec: LinkSpec, resolve: Resolver): Step {
     action,
   };
   return elsewhere
-    ? createThenRename(spec, createName, { namespace: socketNs, requests: [create] }, resolve)
+    ? createThenRename(spec, createName, { namespace: socketNs, requests: [create] }, follow)
     : createInPlace(spec, { namespace: socketNs, requests: [create] }, resolve);
 }
 
@@ -377,10 +385,9 @@ function createThenRename(
   spec: LinkSpec,
   createName: string,
   create: Batch,
-  resolve: Resolver,
+  follow: Attr[],
 ): Step {
   const action = createAction(spec);
-  const follow = followUpAttrs(spec, resolve, action);
   let made: number | undefined;
   const rename: LateBatch = {
     namespace: spec.namespace,
@@ -430,11 +437,16 @@ function createThenRename(
   return { kind: "netlink", batches: [create, rename], undo };
 }
 
-/** dev_valid_name and the IFLA_IFNAME policy, for a name the kernel sees only at the rename. */
-function checkLinkName(name: string, action: string): void {
-  if (byteLength(name) > MAX_LINK_NAME_BYTES) {
-    throw new KernelError("ERANGE", action, "Attribute failed policy validation");
-  }
+/**
+ * What the kernel would refuse in the link's name and alias (the IFLA_IFNAME and IFLA_IFALIAS
+ * policies, dev_valid_name), checked here when the name is sent only with the rename: before
+ * anything is created, as the kernel does for a link created under its own name.
+ */
+function checkPolicy(spec: LinkSpec, action: string): void {
+  const tooLong = byteLength(spec.name) > MAX_LINK_NAME_BYTES ||
+    byteLength(spec.alias ?? "") > MAX_ALIAS_BYTES;
+  if (tooLong) throw new KernelError("ERANGE", action, "Attribute failed policy validation");
+  const name = spec.name;
   if (name === "" || name === "." || name === ".." || /[/:\s]/.test(name)) {
     throw new KernelError("EINVAL", action);
   }
