@@ -317,7 +317,8 @@ export class SimKernel {
     switch (spec.kind) {
       case "dummy":
       case "bridge": {
-        if (spec.mtu !== undefined) this.#checkMtu(spec.mtu, action);
+        // dummy_setup sets min_mtu and max_mtu to 0: any MTU goes.
+        if (spec.mtu !== undefined && spec.kind === "bridge") this.#checkMtu(spec.mtu, action);
         link = {
           ...base,
           ifindex: 0,
@@ -565,8 +566,9 @@ export class SimKernel {
 
   /** dev_set_mtu plus the NETDEV_CHANGEMTU reactions of ipvlan, macvlan and bridge. */
   #setMtu(nsName: string, link: SimLink, mtu: number, action: string): void {
-    // loopback_setup leaves min_mtu and max_mtu at 0: any MTU goes, and IP reacts below.
-    if (link.kind !== "loopback") this.#checkMtu(mtu, action);
+    // loopback_setup and dummy_setup leave min_mtu and max_mtu at 0: any MTU goes, and IP
+    // reacts below (seen on 6.1: a dummy takes MTU 65536).
+    if (link.kind !== "loopback" && link.kind !== "dummy") this.#checkMtu(mtu, action);
     if (link.kind === "macvlan" && link.parent) {
       // macvlan_change_mtu: not above the lower device's MTU.
       const lower = this.#byRef(link.parent);
@@ -577,8 +579,13 @@ export class SimKernel {
     if (link.kind === "bridge") link.mtuSetByUser = true; // br_change_mtu
     // ipvlan_device_event NETDEV_CHANGEMTU: every slave takes the master's MTU.
     for (const s of this.#ipvlanSlaves(nsName, link)) s.link.mtu = mtu;
-    // macvlan_device_event: only macvlans above the new lower MTU are lowered.
-    for (const m of this.#macvlans(nsName, link)) if (m.link.mtu > mtu) m.link.mtu = mtu;
+    // macvlan_device_event: only macvlans above the new lower MTU are lowered, by dev_set_mtu,
+    // which refuses (silently here) what is below a macvlan's minimum.
+    for (const m of this.#macvlans(nsName, link)) {
+      if (m.link.mtu <= mtu || mtu < MIN_MTU) continue;
+      m.link.mtu = mtu;
+      this.#ipFollowsMtu(m.ns, m.link);
+    }
     if (link.master !== undefined) {
       const br = this.#state.namespaces[nsName]?.links.find((l) => l.ifindex === link.master);
       if (br) this.#bridgeAutoMtu(nsName, br);
@@ -588,8 +595,8 @@ export class SimKernel {
   /**
    * NETDEV_CHANGEMTU for IP: below IPV6_MIN_MTU (1280) addrconf_ifdown flushes the IPv6
    * addresses; below 68 inetdev_event destroys the IPv4 config, addresses included (and
-   * {@linkcode addAddress} refuses IPv4 with ENOBUFS until the MTU is back). Checked on 6.18 with
-   * `ip link set lo mtu 60`.
+   * {@linkcode addAddress} refuses IPv4 with ENOBUFS until an MTU change of 68 or more re-creates
+   * it). Checked on 6.18 with `ip link set lo mtu 60`, and on 6.1 in the VM.
    */
   #ipFollowsMtu(nsName: string, link: SimLink): void {
     const ns = this.#state.namespaces[nsName];
@@ -603,7 +610,10 @@ export class SimKernel {
       flushRoutesVia(ns, link.name, family);
     };
     if (link.mtu < IPV6_MIN_MTU) drop(6);
-    if (link.mtu < MIN_MTU) drop(4);
+    if (link.mtu < MIN_MTU) {
+      drop(4);
+      link.noInet = true;
+    } else delete link.noInet; // "Re-enabling IP"
   }
 
   /** br_mtu_auto_adjust: a bridge whose MTU the user never set follows its smallest port. */
@@ -611,7 +621,12 @@ export class SimKernel {
     if (br.kind !== "bridge" || br.mtuSetByUser) return;
     const ports = this.#state.namespaces[nsName]?.links.filter((l) => l.master === br.ifindex) ??
       [];
-    br.mtu = ports.length === 0 ? br.mtu : Math.min(...ports.map((p) => p.mtu));
+    if (ports.length === 0) return;
+    const mtu = Math.min(...ports.map((p) => p.mtu));
+    // dev_set_mtu on the bridge: not below its minimum (a dummy port may be lower).
+    if (mtu < MIN_MTU || mtu > MAX_MTU || mtu === br.mtu) return;
+    br.mtu = mtu;
+    this.#ipFollowsMtu(nsName, br);
   }
 
   /** do_set_master → br_add_if (net/bridge/br_if.c). */
@@ -768,8 +783,14 @@ export class SimKernel {
     if (!link) throw kernelError("ENODEV", action);
     const c = parseCidr(cidr);
     if (!c) throw kernelError("EINVAL", action, `Invalid address "${cidr}"`);
-    // rtm_to_ifaddr: no in_device (destroyed by an MTU below 68) → ENOBUFS.
-    if (c.family === 4 && link.mtu < MIN_MTU) throw kernelError("ENOBUFS", action);
+    // rtm_to_ifaddr: no in_device (destroyed by an MTU change below 68) → ENOBUFS. A device
+    // created with such an MTU got its in_device at NETDEV_REGISTER, which checks no MTU (6.1).
+    if (c.family === 4 && link.noInet) throw kernelError("ENOBUFS", action);
+    // ipv6_add_dev refuses a device below IPV6_MIN_MTU; lo keeps its inet6_dev (addrconf_ifdown
+    // with unregister false), so lo still takes addresses. Seen on 6.18 with a veth at MTU 1000.
+    if (c.family === 6 && link.mtu < IPV6_MIN_MTU && link.kind !== "loopback") {
+      throw kernelError("EINVAL", action);
+    }
     const normalized = formatCidr(c);
     // IPv4: same local address and prefix (inet_insert_ifa); IPv6: same address
     // whatever the prefix (ipv6_add_addr → EEXIST).
