@@ -235,16 +235,22 @@ export async function hostDenoDir(): Promise<string> {
  * with the host's own Deno binary and module cache (the guest has no network). Writes JUnit XML
  * to `junit.xml` in the shared folder; notes from the tests go to `notes.txt`.
  */
-export async function denoTestJob(files: string[]): Promise<string> {
+export async function denoTestJob(
+  files: string[],
+  options: { env?: Record<string, string> } = {},
+): Promise<string> {
   const deno = guestPath(Deno.execPath());
   const denoDir = guestPath(await hostDenoDir());
   // Through the read-only view of the host's root: the guest mounts tmpfs on /tmp, /root and
   // /run, which would hide a checkout that lives there (CI clones anywhere).
   const checkout = guestPath(ROOT.replace(/\/$/, ""));
-  const quoted = files.map((f) => `'${f.replaceAll("'", "'\\''")}'`).join(" ");
+  const quote = (v: string) => `'${v.replaceAll("'", "'\\''")}'`;
+  const quoted = files.map(quote).join(" ");
+  const env = Object.entries(options.env ?? {}).filter(([k]) => /^[A-Z_][A-Z0-9_]*$/.test(k))
+    .map(([k, v]) => `export ${k}=${quote(v)}\n`).join("");
   return `set -u
 export DENO_DIR='${denoDir}' NO_COLOR=1 DENO_NO_UPDATE_CHECK=1 NETFORM_VM_NOTES=/tmp/job/notes.txt
-cd '${checkout}'
+${env}cd '${checkout}'
 '${deno}' test -A --no-check --cached-only --reporter=dot --junit-path=/tmp/job/junit.xml ${quoted}
 `;
 }

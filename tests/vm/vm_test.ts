@@ -8,9 +8,20 @@ import assert from "node:assert/strict";
 import { denoTestJob, parseJunit, prepareVm, runInVm } from "../../vm/run.ts";
 
 const isRoot = Deno.uid?.() === 0;
-const GUEST_SUITES = ["tests/vm/guest/ipvlan_guest.ts"];
-/** The whole VM run (boot, the suites, poweroff); QEMU is killed when it passes. */
-const LIMIT_MS = 6 * 60_000;
+const GUEST_SUITES = ["tests/vm/guest/ipvlan_guest.ts", "tests/vm/guest/differential_guest.ts"];
+/** Passed on to the guest: the differential suite's seed and number of runs. */
+const GUEST_ENV = Object.fromEntries(
+  ["NETFORM_DIFF_SEED", "NETFORM_DIFF_RUNS"].flatMap((k) => {
+    const v = Deno.env.get(k);
+    return v === undefined ? [] : [[k, v]];
+  }),
+);
+/**
+ * The whole VM run (boot, the suites, poweroff); QEMU is killed when it passes. The differential
+ * suite's 250 random cases take about 2.5 min of it; more cases get more time.
+ */
+const LIMIT_MS = 8 * 60_000 +
+  Math.max(0, Number(GUEST_ENV["NETFORM_DIFF_RUNS"] ?? 250) - 250) * 3_000;
 
 Deno.test({
   name: "ipvlan on a real kernel (QEMU guest): the guest suites pass",
@@ -22,7 +33,7 @@ Deno.test({
     const image = await prepareVm();
     const setupMs = Math.round(performance.now() - started);
     const result = await runInVm(
-      { script: await denoTestJob(GUEST_SUITES), timeoutMs: LIMIT_MS },
+      { script: await denoTestJob(GUEST_SUITES, { env: GUEST_ENV }), timeoutMs: LIMIT_MS },
       image,
     );
     console.log(
