@@ -269,3 +269,34 @@ Deno.test("plan() is deterministic", async () => {
     plan(topo(twoSlaves()), structuredClone(observed)),
   );
 });
+
+Deno.test("plan() lets the kernel delete IPv4 secondaries with their primary, and adds a wanted one again", async () => {
+  // The kernel deletes secondaries with their primary (promote_secondaries 0): a step deleting
+  // the secondary after it would fail with EADDRNOTAVAIL (found by the VM differential run).
+  const withAddresses = (addresses: string[]): TopologyInput => ({
+    name: "t",
+    namespaces: { ns1: { links: { d0: { kind: "dummy", addresses } } } },
+  });
+  const driver = await applied(withAddresses(["10.1.0.1/24", "10.1.0.2/24", "10.1.0.3/24"]));
+  const observed = await driver.observe();
+  assert.deepEqual(
+    observed.namespaces.ns1?.links.d0?.addresses.map((a) => [a.cidr, a.secondary ?? false]),
+    [["10.1.0.1/24", false], ["10.1.0.2/24", true], ["10.1.0.3/24", true]],
+  );
+  const keepOne = plan(topo(withAddresses(["10.1.0.3/24"])), observed);
+  assert.deepEqual(
+    ops(keepOne).map((o) =>
+      o.op === "address.delete" || o.op === "address.add" ? `${o.op} ${o.cidr}` : o.op
+    ),
+    [
+      "address.delete 10.1.0.1/24",
+      "address.add 10.1.0.3/24",
+    ],
+  );
+  assert.equal(
+    keepOne.changes.find((c) => c.address.includes("10.1.0.2/24"))?.cascadeOf,
+    `address.ns1.d0["10.1.0.1/24"]`,
+  );
+  await applyPlan(keepOne, driver); // verifies: converged
+  await applyPlan(planDestroy("t", await driver.observe()), driver);
+});

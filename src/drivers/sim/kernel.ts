@@ -9,7 +9,7 @@ import type { LinkChanges, LinkSpec, Operation } from "../../model/operations.ts
 import type { Address, IpvlanPort, MacvlanMode, Route } from "../../model/state.ts";
 import { byteLength, MAX_LINK_NAME_BYTES, ROOT_NAMESPACE } from "../../model/names.ts";
 import { kernelError } from "./errors.ts";
-import { formatCidr, parseCidr, sameIp } from "./ip.ts";
+import { contains, formatCidr, parseCidr, sameIp } from "./ip.ts";
 import {
   addRoute,
   afterAddressDeleted,
@@ -834,8 +834,29 @@ export class SimKernel {
       return o !== undefined && sameIp(o, c) && o.prefix === c.prefix;
     });
     if (index < 0) throw kernelError("EADDRNOTAVAIL", action);
-    const [removed] = link.addresses.splice(index, 1);
-    if (removed) afterAddressDeleted(ns, link, removed.cidr);
+    const doomed = [link.addresses[index]!, ...this.#secondariesOf(link, index)];
+    for (const removed of doomed) {
+      link.addresses = link.addresses.filter((a) => a !== removed);
+      afterAddressDeleted(ns, link, removed.cidr);
+    }
+  }
+
+  /**
+   * The IPv4 secondaries of the address at `index` when it is a primary: the later addresses
+   * with the same prefix length in its subnet (inet_insert_ifa marks them IFA_F_SECONDARY).
+   * Deleting a primary deletes them too (__inet_del_ifa, promote_secondaries being 0 by
+   * default). Found by the differential run on 6.1 (a later delete of a secondary: EADDRNOTAVAIL).
+   */
+  #secondariesOf(link: SimLink, index: number): Address[] {
+    const c = parseCidr(link.addresses[index]?.cidr ?? "");
+    if (c?.family !== 4) return [];
+    const sameGroup = (a: Address) => {
+      const o = parseCidr(a.cidr);
+      return o !== undefined && o.family === 4 && o.prefix === c.prefix && contains(c, o);
+    };
+    // A primary is the first of its group; anything after it in the group is a secondary.
+    if (link.addresses.slice(0, index).some(sameGroup)) return [];
+    return link.addresses.slice(index + 1).filter(sameGroup);
   }
 
   // ----------------------------------------------------------------- routes

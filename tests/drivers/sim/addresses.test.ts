@@ -129,3 +129,24 @@ Deno.test("lo takes any MTU; below 1280 it loses IPv6, below 68 IPv4 too, and re
     protocol: 150,
   });
 });
+
+Deno.test("deleting a primary IPv4 address deletes its secondaries (promote_secondaries is 0)", () => {
+  // __inet_del_ifa; found by the differential run on 6.1: after the primary 10.1.0.1/24 was
+  // deleted, deleting 10.1.0.2/24 was EADDRNOTAVAIL. Another prefix length is its own primary.
+  const k = host();
+  k.execute(create({ namespace: "ns1", name: "d0", kind: "dummy", up: true }));
+  for (const cidr of ["10.1.0.1/24", "10.1.0.2/24", "10.1.0.3/16", "10.1.0.4/24"]) {
+    k.execute({ op: "address.add", namespace: "ns1", link: "d0", cidr, protocol: 150 });
+  }
+  const del = (cidr: string) =>
+    ({ op: "address.delete", namespace: "ns1", link: "d0", cidr }) as const;
+  k.execute(del("10.1.0.2/24")); // a secondary: only itself
+  assert.deepEqual(link(k, "ns1", "d0")?.addresses.map((a) => a.cidr), [
+    "10.1.0.1/24",
+    "10.1.0.3/16",
+    "10.1.0.4/24",
+  ]);
+  k.execute(del("10.1.0.1/24"));
+  assert.deepEqual(link(k, "ns1", "d0")?.addresses.map((a) => a.cidr), ["10.1.0.3/16"]);
+  assertRefused(k, del("10.1.0.4/24"), "EADDRNOTAVAIL");
+});
