@@ -151,6 +151,18 @@ export const SEQUENCES: Record<string, Operation[]> = {
       make({ namespace: "a", name: "x3", kind: "bridge" }),
       update("a", "x1", { master: "x3" }),
     ],
+  "IPv4 secondaries go with their primary; another prefix length is a primary of its own": [
+    ns("a"),
+    make({ namespace: "a", name: "x0", kind: "bridge", up: true }),
+    address("a", "x0", "10.1.0.1/24"),
+    address("a", "x0", "10.1.0.2/24"),
+    address("a", "x0", "10.1.0.3/16"),
+    address("a", "x0", "10.1.0.4/24"),
+    { op: "address.delete", namespace: "a", link: "x0", cidr: "10.1.0.2/24" },
+    { op: "address.delete", namespace: "a", link: "x0", cidr: "10.1.0.1/24" },
+    { op: "address.delete", namespace: "a", link: "x0", cidr: "10.1.0.4/24" },
+    address("a", "x0", "10.1.0.4/24"),
+  ],
   "lo: any MTU; below 1280 no IPv6, below 68 no IPv4 (ENOBUFS)": [
     ns("a"),
     update("a", "lo", { up: true }),
