@@ -300,3 +300,34 @@ Deno.test("plan() lets the kernel delete IPv4 secondaries with their primary, an
   await applyPlan(keepOne, driver); // verifies: converged
   await applyPlan(planDestroy("t", await driver.observe()), driver);
 });
+
+Deno.test("plan() sets a bridge's declared MTU again only after every port has joined, updates included", async () => {
+  // The first topology makes l4 a plain veth; the second puts it on a new bridge with MTU 1280:
+  // the port joins by a link.update, which must come before the MTU is set again (the VM
+  // differential run found the order reversed, and the bridge at 1500).
+  const first: TopologyInput = {
+    name: "t",
+    namespaces: {
+      ns1: { links: { v0: { kind: "veth", peer: "v1" }, v1: { kind: "veth", peer: "v0" } } },
+    },
+  };
+  const second: TopologyInput = {
+    name: "t",
+    namespaces: {
+      ns1: {
+        links: {
+          br0: { kind: "bridge", mtu: 1280 },
+          v0: { kind: "veth", peer: "v1", master: "br0" },
+          v1: { kind: "veth", peer: "v0" },
+        },
+      },
+    },
+  };
+  const driver = await applied(first);
+  const p = plan(topo(second), await driver.observe());
+  const updates = ops(p).filter((o) => o.op === "link.update").map((o) =>
+    o.op === "link.update" ? `${o.name} ${JSON.stringify(o.changes)}` : ""
+  );
+  assert.deepEqual(updates, ['v0 {"master":"br0"}', 'br0 {"mtu":1280}']);
+  await applyPlan(p, driver); // verifies: the bridge ends at 1280
+});

@@ -569,6 +569,9 @@ export class SimKernel {
     // loopback_setup and dummy_setup leave min_mtu and max_mtu at 0: any MTU goes, and IP
     // reacts below (seen on 6.1: a dummy takes MTU 65536).
     if (link.kind !== "loopback" && link.kind !== "dummy") this.#checkMtu(mtu, action);
+    // dev_set_mtu_ext: the same MTU again is a no-op (no ndo_change_mtu, so a bridge's MTU is not
+    // marked as the user's). Found by the VM differential run.
+    if (mtu === link.mtu) return;
     if (link.kind === "macvlan" && link.parent) {
       // macvlan_change_mtu: not above the lower device's MTU.
       const lower = this.#byRef(link.parent);
