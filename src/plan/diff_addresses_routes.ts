@@ -56,8 +56,20 @@ function primariesOf(addresses: readonly Address[]): Map<string, string> {
 
 export function diffAddresses(ctx: PlanContext): void {
   const { desired, observed, remaining, topology } = ctx;
-  /** `namespace/link/cidr` of wanted addresses the kernel deletes with their primary → that primary. */
-  const takenWithPrimary = new Map<string, string>();
+  /**
+   * `namespace/link/cidr` of wanted addresses that the kernel deletes during the plan → what
+   * takes them: their IPv4 primary, or their link going down (IPv6, keep_addr_on_down 0).
+   */
+  const takenBy = new Map<string, string>();
+  for (const { operation: op } of ctx.steps) {
+    if (op.op !== "link.update" || op.changes.up !== false) continue;
+    const link = remaining.namespaces[op.namespace]?.links[op.name];
+    for (const a of link?.addresses ?? []) {
+      if (a.cidr.includes(":")) {
+        takenBy.set(`${op.namespace}/${op.name}/${a.cidr}`, linkAddress(op.namespace, op.name));
+      }
+    }
+  }
   // Owned addresses that the topology no longer wants.
   for (const [namespace, ns] of Object.entries(observed.namespaces)) {
     if (!inScope(ctx, namespace)) continue;
@@ -107,7 +119,10 @@ export function diffAddresses(ctx: PlanContext): void {
         const s = link.addresses.find((x) => x.cidr === secondary)!;
         if (!deleted(p) || deleted(s)) continue;
         if (wanted.has(secondary)) {
-          takenWithPrimary.set(`${namespace}/${name}/${secondary}`, primary);
+          takenBy.set(
+            `${namespace}/${name}/${secondary}`,
+            addressAddress(namespace, name, primary),
+          );
           continue;
         }
         throw new PlanError(
@@ -127,8 +142,8 @@ export function diffAddresses(ctx: PlanContext): void {
       const cause = removedWith(ctx, namespace, name);
       for (const a of link.addresses) {
         const address = addressAddress(namespace, name, a.cidr);
-        const primary = takenWithPrimary.get(`${namespace}/${name}/${a.cidr}`);
-        const have = primary === undefined
+        const taker = takenBy.get(`${namespace}/${name}/${a.cidr}`);
+        const have = taker === undefined
           ? now?.addresses.find((x) => x.cidr === a.cidr)
           : undefined;
         const attributes = { address: a.cidr, link: name };
@@ -145,7 +160,7 @@ export function diffAddresses(ctx: PlanContext): void {
             reason: "it exists; it will be marked as owned",
           });
         } else {
-          const hadIt = (cause !== undefined || primary !== undefined) &&
+          const hadIt = (cause !== undefined || taker !== undefined) &&
             before?.addresses.some((x) => x.cidr === a.cidr);
           ctx.changes.push({
             address,
@@ -156,9 +171,7 @@ export function diffAddresses(ctx: PlanContext): void {
             after: attributes,
             replacePaths: [],
             reason: hadIt
-              ? `deleted by the kernel with ${
-                cause ?? addressAddress(namespace, name, primary ?? "")
-              }; added again`
+              ? `deleted by the kernel with ${cause ?? taker}; added again`
               : "it is in the topology",
           });
         }

@@ -331,3 +331,21 @@ Deno.test("plan() sets a bridge's declared MTU again only after every port has j
   assert.deepEqual(updates, ['v0 {"master":"br0"}', 'br0 {"mtu":1280}']);
   await applyPlan(p, driver); // verifies: the bridge ends at 1280
 });
+
+Deno.test("plan() adds a link's IPv6 addresses again after taking the link down (the kernel flushes them)", async () => {
+  // addrconf_ifdown with keep_addr_on_down 0; found by the convergence property once the
+  // simulator learnt it from the differential run.
+  const withUp = (up: boolean): TopologyInput => ({
+    name: "t",
+    namespaces: {
+      ns1: { links: { d0: { kind: "dummy", up, addresses: ["fd00::1/64", "10.0.0.1/24"] } } },
+    },
+  });
+  const driver = await applied(withUp(true));
+  const p = plan(topo(withUp(false)), await driver.observe());
+  assert.deepEqual(
+    ops(p).map((o) => o.op === "address.add" ? `${o.op} ${o.cidr}` : o.op),
+    ["link.update", "address.add fd00::1/64"],
+  );
+  await applyPlan(p, driver); // verifies
+});
