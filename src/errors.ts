@@ -58,6 +58,7 @@ export type KernelErrorCode =
   | "ESRCH"
   | "EOPNOTSUPP"
   | "ENETUNREACH"
+  | "EHOSTUNREACH"
   | "ENETDOWN"
   | "ELOOP"
   | "EPERM"
@@ -87,6 +88,7 @@ export const ERRNO: Readonly<Record<KernelErrorCode, number>> = {
   EADDRNOTAVAIL: 99,
   ENETDOWN: 100,
   ENETUNREACH: 101,
+  EHOSTUNREACH: 113,
   ENOTSUP: 524,
   EINTR: 4,
   ENOMEM: 12,
@@ -135,6 +137,8 @@ function describeErrno(code: KernelErrorCode): string {
       return "Operation not supported";
     case "ENETUNREACH":
       return "Network is unreachable";
+    case "EHOSTUNREACH":
+      return "No route to host";
     case "ENETDOWN":
       return "Network is down";
     case "ELOOP":

@@ -266,14 +266,20 @@ export async function warmDenoCache(files: string[]): Promise<void> {
  * with the host's own Deno binary and module cache (the guest has no network). Writes JUnit XML
  * to `junit.xml` in the shared folder; notes from the tests go to `notes.txt`.
  */
-export async function denoTestJob(files: string[]): Promise<string> {
+export async function denoTestJob(
+  files: string[],
+  options: { env?: Record<string, string> } = {},
+): Promise<string> {
   const deno = guestPath(Deno.execPath());
   const denoDir = guestPath(await hostDenoDir());
   const checkout = guestVisiblePath(ROOT.replace(/\/$/, ""));
-  const quoted = files.map((f) => `'${f.replaceAll("'", "'\\''")}'`).join(" ");
+  const quote = (v: string) => `'${v.replaceAll("'", "'\\''")}'`;
+  const quoted = files.map(quote).join(" ");
+  const env = Object.entries(options.env ?? {}).filter(([k]) => /^[A-Z_][A-Z0-9_]*$/.test(k))
+    .map(([k, v]) => `export ${k}=${quote(v)}\n`).join("");
   return `set -u
 export DENO_DIR='${denoDir}' NO_COLOR=1 DENO_NO_UPDATE_CHECK=1 NETFORM_VM_NOTES=/tmp/job/notes.txt
-cd '${checkout}'
+${env}cd '${checkout}'
 '${deno}' test -A --no-check --cached-only --reporter=dot --junit-path=/tmp/job/junit.xml ${quoted}
 `;
 }

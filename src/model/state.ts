@@ -46,6 +46,11 @@ export const AddressSchema = z.strictObject({
   cidr: z.string(),
   /** IFA_PROTO; {@linkcode NETFORM_PROTOCOL} marks netform's own. */
   protocol: z.number().int().min(0).max(255),
+  /**
+   * Observed only: an IPv4 secondary (IFA_F_SECONDARY), i.e. not the first address of its
+   * subnet and prefix length on the link. Deleting the primary deletes it too.
+   */
+  secondary: z.literal(true).optional(),
 });
 export type Address = z.infer<typeof AddressSchema>;
 

@@ -7,7 +7,8 @@
  */
 import { PlanError } from "../errors.ts";
 import { KERNEL_PROTOCOL, NETFORM_PROTOCOL, tableName } from "../model/names.ts";
-import type { Route } from "../model/state.ts";
+import type { Address, Route } from "../model/state.ts";
+import { familyOf, parseCidr } from "../manifest/ip.ts";
 import {
   addressAddress,
   linkAddress,
@@ -36,8 +37,40 @@ function removedWith(ctx: PlanContext, namespace: string, link: string): string 
   return removed ? linkAddress(namespace, link) : undefined;
 }
 
+/**
+ * The IPv4 primary of each observed secondary address on a link (same prefix length, same
+ * subnet): the kernel deletes the secondaries with their primary (promote_secondaries is 0).
+ */
+function primariesOf(addresses: readonly Address[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const parsed = addresses.map((a) => ({ a, c: parseCidr(a.cidr) }));
+  for (const { a, c } of parsed) {
+    if (!a.secondary || c === undefined) continue;
+    const primary = parsed.find(({ a: p, c: o }) =>
+      !p.secondary && o !== undefined && o.prefix === c.prefix && familyOf(o.ip) === 4 &&
+      familyOf(c.ip) === 4 && c.ip.match(o.ip, o.prefix)
+    );
+    if (primary) out.set(a.cidr, primary.a.cidr);
+  }
+  return out;
+}
+
 export function diffAddresses(ctx: PlanContext): void {
   const { desired, observed, remaining, topology } = ctx;
+  /**
+   * `namespace/link/cidr` of wanted addresses that the kernel deletes during the plan → what
+   * takes them: their IPv4 primary, or their link going down (IPv6, keep_addr_on_down 0).
+   */
+  const takenBy = new Map<string, string>();
+  for (const { operation: op } of ctx.steps) {
+    if (op.op !== "link.update" || op.changes.up !== false) continue;
+    const link = remaining.namespaces[op.namespace]?.links[op.name];
+    for (const a of link?.addresses ?? []) {
+      if (a.cidr.includes(":")) {
+        takenBy.set(`${op.namespace}/${op.name}/${a.cidr}`, linkAddress(op.namespace, op.name));
+      }
+    }
+  }
   // Owned addresses that the topology no longer wants.
   for (const [namespace, ns] of Object.entries(observed.namespaces)) {
     if (!inScope(ctx, namespace)) continue;
@@ -46,12 +79,22 @@ export function diffAddresses(ctx: PlanContext): void {
         desired.namespaces[namespace]?.links[name]?.addresses.map((a) => a.cidr),
       );
       const cause = removedWith(ctx, namespace, name);
+      const deleted = (a: Address) =>
+        ownsAddress(a, link, topology) && !wanted.has(a.cidr) && cause === undefined;
+      const primaries = primariesOf(link.addresses);
       for (const a of link.addresses) {
         if (!ownsAddress(a, link, topology) || (wanted.has(a.cidr) && cause === undefined)) {
           continue;
         }
         if (wanted.has(a.cidr)) continue; // recreated below as a replacement
         const address = addressAddress(namespace, name, a.cidr);
+        const primary = primaries.get(a.cidr);
+        // A secondary whose primary is deleted too goes with it: no step of its own.
+        const withPrimary = primary !== undefined &&
+            deleted(link.addresses.find((p) => p.cidr === primary)!)
+          ? addressAddress(namespace, name, primary)
+          : undefined;
+        const by = cause ?? withPrimary;
         ctx.changes.push({
           address,
           type: "address",
@@ -61,15 +104,34 @@ export function diffAddresses(ctx: PlanContext): void {
           after: null,
           replacePaths: [],
           reason: "it is not in the topology",
-          ...(cause ? { cascadeOf: cause } : {}),
+          ...(by ? { cascadeOf: by } : {}),
         });
-        if (!cause) {
+        if (!by) {
           ctx.steps.push({
             change: address,
             operation: { op: "address.delete", namespace, link: name, cidr: a.cidr },
             depth: ctx.depthOf(namespace, name),
           });
         }
+      }
+      // Secondaries that stay while their primary is deleted: the kernel deletes them anyway.
+      for (const [secondary, primary] of primaries) {
+        const p = link.addresses.find((x) => x.cidr === primary)!;
+        const s = link.addresses.find((x) => x.cidr === secondary)!;
+        if (!deleted(p) || deleted(s)) continue;
+        if (wanted.has(secondary)) {
+          takenBy.set(
+            `${namespace}/${name}/${secondary}`,
+            addressAddress(namespace, name, primary),
+          );
+          continue;
+        }
+        throw new PlanError(
+          `Cannot delete address "${primary}" of link "${name}" in namespace "${namespace}": ` +
+            `the kernel would delete its secondary "${secondary}" with it, which the topology ` +
+            `does not own; delete that address first or add it to the topology`,
+          [addressAddress(namespace, name, secondary)],
+        );
       }
     }
   }
@@ -80,10 +142,13 @@ export function diffAddresses(ctx: PlanContext): void {
       const before = observed.namespaces[namespace]?.links[name];
       const cause = removedWith(ctx, namespace, name);
       for (const a of link.addresses) {
-        const have = now?.addresses.find((x) => x.cidr === a.cidr);
-        if (have && have.protocol === NETFORM_PROTOCOL) continue;
         const address = addressAddress(namespace, name, a.cidr);
+        const taker = takenBy.get(`${namespace}/${name}/${a.cidr}`);
+        const have = taker === undefined
+          ? now?.addresses.find((x) => x.cidr === a.cidr)
+          : undefined;
         const attributes = { address: a.cidr, link: name };
+        if (have && have.protocol === NETFORM_PROTOCOL) continue;
         if (have) {
           ctx.changes.push({
             address,
@@ -96,7 +161,8 @@ export function diffAddresses(ctx: PlanContext): void {
             reason: "it exists; it will be marked as owned",
           });
         } else {
-          const hadIt = cause !== undefined && before?.addresses.some((x) => x.cidr === a.cidr);
+          const hadIt = (cause !== undefined || taker !== undefined) &&
+            before?.addresses.some((x) => x.cidr === a.cidr);
           ctx.changes.push({
             address,
             type: "address",
@@ -106,7 +172,7 @@ export function diffAddresses(ctx: PlanContext): void {
             after: attributes,
             replacePaths: [],
             reason: hadIt
-              ? `deleted by the kernel with ${cause}; added again`
+              ? `deleted by the kernel with ${cause ?? taker}; added again`
               : "it is in the topology",
           });
         }

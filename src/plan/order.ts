@@ -39,7 +39,14 @@ export function orderSteps(steps: readonly PendingStep[]): Step[] {
     const early = s.operation.op === "link.update" &&
       typeof s.operation.changes.master !== "string" &&
       !s.late;
-    const phase = early ? PHASE["link.create"] - 0.5 : PHASE[s.operation.op];
+    // Late updates (a bridge's MTU set again) wait for every port to have joined, including
+    // ports that join through an update of their own.
+    const late = s.operation.op === "link.update" && s.late === true;
+    const phase = early
+      ? PHASE["link.create"] - 0.5
+      : late
+      ? PHASE["link.update"] + 0.5
+      : PHASE[s.operation.op];
     // Routes through a gateway come after routes that make the gateway reachable.
     const viaLast = s.operation.op === "route.add" && s.operation.route.via !== undefined ? 1 : 0;
     return [phase, phase <= PHASE["namespace.delete"] ? -s.depth : s.depth + viaLast] as const;

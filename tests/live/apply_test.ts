@@ -278,6 +278,66 @@ Deno.test({ name: "live driver: links across namespaces", ignore }, async (t) =>
       assert.equal(link(B, "m0").mtu, 1450);
     });
 
+    await t.step("a macvlan in B named like a link of A (its parent's namespace)", async () => {
+      // 6.1 would look the name up in A (the socket's namespace) and refuse it with EEXIST; the
+      // driver creates it under a temporary name and renames it in B.
+      await b.ok({
+        op: "link.create",
+        link: {
+          namespace: B,
+          name: "p1",
+          kind: "macvlan",
+          up: true,
+          alias: "named like A's p1",
+          parent: { namespace: A, name: "p0" },
+          macvlanMode: "private",
+        },
+      });
+      const p1 = link(B, "p1");
+      assert.equal(p1.linkinfo.info_kind, "macvlan");
+      assert.equal(p1.ifalias, "named like A's p1");
+      assert.ok(isUp(p1));
+      assert.equal(link(A, "p1").linkinfo.info_kind, "veth", "A's p1 is untouched");
+      assert.deepEqual(linkNames(B), ["lo", "m0", "p1", "v1"], "no temporary name left");
+      await b.ok({ op: "link.delete", namespace: B, name: "p1" });
+    });
+
+    await t.step("the slave's name taken in B: EEXIST before anything is made", async () => {
+      await b.fails({
+        op: "link.create",
+        link: {
+          namespace: B,
+          name: "m0",
+          kind: "macvlan",
+          up: false,
+          parent: { namespace: A, name: "p0" },
+          macvlanMode: "bridge",
+        },
+      }, "EEXIST");
+      assert.deepEqual(linkNames(B), ["lo", "m0", "v1"]);
+      assert.deepEqual(linkNames(A), ["br0", "lo", "p0", "p1", "v0"]);
+    });
+
+    await t.step("a follow-up refused after the rename: the new link is deleted", async () => {
+      await b.fails({
+        op: "link.create",
+        link: {
+          namespace: B,
+          name: "m2",
+          kind: "macvlan",
+          up: true,
+          master: "lo",
+          parent: { namespace: A, name: "p0" },
+          macvlanMode: "bridge",
+        },
+      }, "EOPNOTSUPP");
+      assert.deepEqual(
+        linkNames(B),
+        ["lo", "m0", "v1"],
+        "neither m2 nor its temporary name is left",
+      );
+    });
+
     await t.step("a bridge port cannot be a macvlan parent (EBUSY)", async () => {
       await b.fails({
         op: "link.create",
@@ -540,7 +600,12 @@ Deno.test(
   },
 );
 
-Deno.test("live requests: an ipvlan in another namespace (this kernel has no ipvlan)", () => {
+Deno.test("live requests: an ipvlan in another namespace is created down under a temporary name, then renamed by ifindex", () => {
+  const ifindexes = new Map([["a/eth0", 7], ["a/iv0", 3]]);
+  const resolver = {
+    ifindex: (ns: string, name: string) => ifindexes.get(`${ns}/${name}`),
+    namespaceFd: (ns: string) => (ns === "b" ? 42 : -1),
+  };
   const step = stepFor({
     op: "link.create",
     link: {
@@ -551,16 +616,18 @@ Deno.test("live requests: an ipvlan in another namespace (this kernel has no ipv
       parent: { namespace: "a", name: "eth0" },
       ipvlan: { mode: "l3s", flags: "private" },
     },
-  }, {
-    ifindex: (ns, name) => (ns === "a" && name === "eth0" ? 7 : undefined),
-    namespaceFd: (ns) => (ns === "b" ? 42 : -1),
-  });
+  }, resolver);
   assert.equal(step.kind, "netlink");
   if (step.kind !== "netlink") return;
-  assert.equal(step.batches.length, 1, "no alias or master: one request");
-  const [batch] = step.batches;
-  assert.equal(batch?.namespace, "a", "sent in the parent's namespace");
-  const attrs = batch?.requests[0]?.attrs ?? [];
+  assert.equal(step.batches.length, 2, "create, then rename and up");
+  const [create, rename] = step.batches;
+  assert.ok(create !== undefined && "requests" in create);
+  assert.equal(create.namespace, "a", "sent in the parent's namespace");
+  const request = create.requests[0]!;
+  const attrs = request.attrs;
+  const name = attrs.find((a) => a.type === 3);
+  assert.ok(name?.kind === "string" && /^nf[0-9a-f]{8}$/.test(name.value), "a temporary name");
+  assert.equal(new DataView(request.header.buffer).getUint32(8, true), 0, "created down");
   assert.deepEqual(attrs.find((a) => a.type === 28), { kind: "u32", type: 28, value: 42 });
   assert.deepEqual(attrs.find((a) => a.type === 5), { kind: "u32", type: 5, value: 7 });
   assert.deepEqual(attrs.find((a) => a.type === 18), {
@@ -575,4 +642,39 @@ Deno.test("live requests: an ipvlan in another namespace (this kernel has no ipv
       },
     ],
   });
+
+  // Once created, the kernel gave it ifindex 9 in b: rename by ifindex, then up.
+  ifindexes.set(`b/${name.value}`, 9);
+  assert.ok(rename !== undefined && "build" in rename);
+  assert.equal(rename.namespace, "b");
+  const [renameRequest, up] = rename.build(resolver);
+  const index = (r: { header: Uint8Array }) => new DataView(r.header.buffer).getInt32(4, true);
+  assert.equal(index(renameRequest!), 9);
+  assert.deepEqual(renameRequest!.attrs, [{ kind: "string", type: 3, value: "iv0" }]);
+  assert.equal(index(up!), 9);
+  assert.equal(new DataView(up!.header.buffer).getUint32(8, true) & 1, 1, "IFF_UP");
+  // The undo deletes that ifindex, whatever its name is by then.
+  assert.ok(step.undo !== undefined && "build" in step.undo);
+  const [undo] = step.undo.build(resolver);
+  assert.equal(index(undo!), 9);
+});
+
+Deno.test("live requests: a slave whose name exists in its own namespace is refused before anything is sent", () => {
+  assert.throws(
+    () =>
+      stepFor({
+        op: "link.create",
+        link: {
+          namespace: "b",
+          name: "iv0",
+          kind: "ipvlan",
+          up: false,
+          parent: { namespace: "a", name: "eth0" },
+        },
+      }, {
+        ifindex: (ns, name) => (name === "eth0" || (ns === "b" && name === "iv0") ? 5 : undefined),
+        namespaceFd: () => 42,
+      }),
+    (e) => e instanceof KernelError && e.code === "EEXIST",
+  );
 });

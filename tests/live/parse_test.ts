@@ -7,6 +7,7 @@ import {
   AF_INET,
   AF_INET6,
   IFA_ADDRESS,
+  IFA_LOCAL,
   IFA_PROTO,
   ifaddrmsg,
   ifinfomsg,
@@ -146,7 +147,15 @@ Deno.test("parseAddress() reads IFA_PROTO and keeps the host part; link-local is
     prefixlen: 64,
     address: "2001:db8::1",
     protocol: 150,
+    secondary: false,
   });
+  const secondary = parseAddress(
+    cat(
+      ifaddrmsg({ family: AF_INET, prefixlen: 24, index: 1, flags: 0x01 }),
+      enc([{ type: IFA_LOCAL, value: Uint8Array.of(10, 1, 0, 2) }]),
+    ),
+  );
+  assert.equal(secondary?.secondary, true, "IFA_F_SECONDARY in ifa_flags");
   const ll = Uint8Array.from([0xfe, 0x80, ...new Array(13).fill(0), 9]);
   const mk = (proto: number) =>
     parseAddress(

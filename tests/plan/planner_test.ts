@@ -269,3 +269,83 @@ Deno.test("plan() is deterministic", async () => {
     plan(topo(twoSlaves()), structuredClone(observed)),
   );
 });
+
+Deno.test("plan() lets the kernel delete IPv4 secondaries with their primary, and adds a wanted one again", async () => {
+  // The kernel deletes secondaries with their primary (promote_secondaries 0): a step deleting
+  // the secondary after it would fail with EADDRNOTAVAIL (found by the VM differential run).
+  const withAddresses = (addresses: string[]): TopologyInput => ({
+    name: "t",
+    namespaces: { ns1: { links: { d0: { kind: "dummy", addresses } } } },
+  });
+  const driver = await applied(withAddresses(["10.1.0.1/24", "10.1.0.2/24", "10.1.0.3/24"]));
+  const observed = await driver.observe();
+  assert.deepEqual(
+    observed.namespaces.ns1?.links.d0?.addresses.map((a) => [a.cidr, a.secondary ?? false]),
+    [["10.1.0.1/24", false], ["10.1.0.2/24", true], ["10.1.0.3/24", true]],
+  );
+  const keepOne = plan(topo(withAddresses(["10.1.0.3/24"])), observed);
+  assert.deepEqual(
+    ops(keepOne).map((o) =>
+      o.op === "address.delete" || o.op === "address.add" ? `${o.op} ${o.cidr}` : o.op
+    ),
+    [
+      "address.delete 10.1.0.1/24",
+      "address.add 10.1.0.3/24",
+    ],
+  );
+  assert.equal(
+    keepOne.changes.find((c) => c.address.includes("10.1.0.2/24"))?.cascadeOf,
+    `address.ns1.d0["10.1.0.1/24"]`,
+  );
+  await applyPlan(keepOne, driver); // verifies: converged
+  await applyPlan(planDestroy("t", await driver.observe()), driver);
+});
+
+Deno.test("plan() sets a bridge's declared MTU again only after every port has joined, updates included", async () => {
+  // The first topology makes l4 a plain veth; the second puts it on a new bridge with MTU 1280:
+  // the port joins by a link.update, which must come before the MTU is set again (the VM
+  // differential run found the order reversed, and the bridge at 1500).
+  const first: TopologyInput = {
+    name: "t",
+    namespaces: {
+      ns1: { links: { v0: { kind: "veth", peer: "v1" }, v1: { kind: "veth", peer: "v0" } } },
+    },
+  };
+  const second: TopologyInput = {
+    name: "t",
+    namespaces: {
+      ns1: {
+        links: {
+          br0: { kind: "bridge", mtu: 1280 },
+          v0: { kind: "veth", peer: "v1", master: "br0" },
+          v1: { kind: "veth", peer: "v0" },
+        },
+      },
+    },
+  };
+  const driver = await applied(first);
+  const p = plan(topo(second), await driver.observe());
+  const updates = ops(p).filter((o) => o.op === "link.update").map((o) =>
+    o.op === "link.update" ? `${o.name} ${JSON.stringify(o.changes)}` : ""
+  );
+  assert.deepEqual(updates, ['v0 {"master":"br0"}', 'br0 {"mtu":1280}']);
+  await applyPlan(p, driver); // verifies: the bridge ends at 1280
+});
+
+Deno.test("plan() adds a link's IPv6 addresses again after taking the link down (the kernel flushes them)", async () => {
+  // addrconf_ifdown with keep_addr_on_down 0; found by the convergence property once the
+  // simulator learnt it from the differential run.
+  const withUp = (up: boolean): TopologyInput => ({
+    name: "t",
+    namespaces: {
+      ns1: { links: { d0: { kind: "dummy", up, addresses: ["fd00::1/64", "10.0.0.1/24"] } } },
+    },
+  });
+  const driver = await applied(withUp(true));
+  const p = plan(topo(withUp(false)), await driver.observe());
+  assert.deepEqual(
+    ops(p).map((o) => o.op === "address.add" ? `${o.op} ${o.cidr}` : o.op),
+    ["link.update", "address.add fd00::1/64"],
+  );
+  await applyPlan(p, driver); // verifies
+});

@@ -85,6 +85,8 @@ export interface RawAddress {
   address: string;
   /** IFA_PROTO; 0 when absent. */
   protocol: number;
+  /** IFA_F_SECONDARY in ifa_flags. */
+  secondary: boolean;
 }
 
 /** The fields of one route message. */
@@ -162,8 +164,12 @@ export function parseAddress(payload: Uint8Array): RawAddress | undefined {
     prefixlen: hdr.prefixlen,
     address,
     protocol: proto ? readU8(proto) : 0,
+    secondary: (hdr.flags & IFA_F_SECONDARY) !== 0,
   };
 }
+
+/** ifa_flags: an IPv4 secondary address. */
+const IFA_F_SECONDARY = 0x01;
 
 /** Parses a route message payload (starting at its `rtmsg`). */
 export function parseRoute(payload: Uint8Array): RawRoute {

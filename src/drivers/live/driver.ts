@@ -19,6 +19,7 @@ import {
   RTM_DELLINK,
   RTM_GETLINK,
 } from "../../../ffi/mod.ts";
+import type { Request } from "../../../ffi/socket.ts";
 import {
   attr,
   HEADER_SIZE,
@@ -37,7 +38,7 @@ import type { Operation } from "../../model/operations.ts";
 import type { HostState } from "../../model/state.ts";
 import { ROOT_NAMESPACE } from "../../model/names.ts";
 import { isVanishedNamespace, NamespaceFds } from "./_nsfd.ts";
-import { type Batch, type Resolver, type Step, stepFor } from "./requests.ts";
+import { type Batch, type LateBatch, type Resolver, type Step, stepFor } from "./requests.ts";
 
 /** Where netform keeps its lock and records for the live host. */
 export const RUN_DIR = "/run/netform";
@@ -104,6 +105,10 @@ export class LiveDriver implements Driver {
   }
 
   #execute(op: Operation): void {
+    // A missing namespace is the first thing the kernel (and the simulator) can refuse: open it
+    // before the request is built, whose own checks would otherwise answer first.
+    const home = op.op === "link.create" ? op.link.namespace : op.namespace;
+    if (!op.op.startsWith("namespace.")) this.#socket(home);
     const fds = new NamespaceFds();
     try {
       const resolver: Resolver = {
@@ -116,7 +121,7 @@ export class LiveDriver implements Driver {
         this.#links.get(link.namespace)?.delete(link.name);
         if (link.peer) this.#links.get(link.peer.namespace)?.delete(link.peer.name);
       }
-      this.#run(stepFor(op, resolver));
+      this.#run(stepFor(op, resolver), resolver);
     } catch (e) {
       // A refusal may leave the kernel otherwise than expected (a half-done setlink, an undo).
       this.#links.clear();
@@ -128,7 +133,7 @@ export class LiveDriver implements Driver {
     }
   }
 
-  #run(step: Step): void {
+  #run(step: Step, resolver: Resolver): void {
     switch (step.kind) {
       case "namespace.create":
         createNamespace(step.namespace);
@@ -139,11 +144,11 @@ export class LiveDriver implements Driver {
       case "netlink":
         step.batches.forEach((batch, i) => {
           try {
-            this.#send(batch);
+            this.#send(batch, resolver);
           } catch (e) {
             if (i > 0 && step.undo) {
               try {
-                this.#send(step.undo);
+                this.#send(step.undo, resolver);
               } catch {
                 // The original error matters more; the link stays for the next plan to see.
               }
@@ -154,8 +159,14 @@ export class LiveDriver implements Driver {
     }
   }
 
-  #send(batch: Batch): void {
-    this.#socket(batch.namespace).transact(batch.requests, { window: 1 });
+  #send(batch: Batch | LateBatch, resolver: Resolver): void {
+    let requests: Request[];
+    if ("build" in batch) {
+      // Built from what the batches before it made: forget the names seen before them.
+      this.#links.clear();
+      requests = batch.build(resolver);
+    } else requests = batch.requests;
+    if (requests.length > 0) this.#socket(batch.namespace).transact(requests, { window: 1 });
   }
 
   /**

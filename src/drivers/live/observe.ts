@@ -196,7 +196,11 @@ export function buildHostState(
     for (const a of d.addresses) {
       if (skipAddress(a)) continue;
       const list = addresses.get(a.ifindex) ?? [];
-      list.push({ cidr: `${a.address}/${a.prefixlen}`, protocol: a.protocol });
+      list.push({
+        cidr: `${a.address}/${a.prefixlen}`,
+        protocol: a.protocol,
+        ...(a.secondary ? { secondary: true as const } : {}),
+      });
       addresses.set(a.ifindex, list);
     }
     const links: Record<string, Link> = {};

@@ -9,6 +9,10 @@
  * end: the kernel ignores `IFLA_IFALIAS` at creation and `IFLA_MASTER` on a veth peer, and
  * refuses IFF_UP on a veth peer (`ENOTCONN` on 6.18).
  *
+ * A slave created from another namespace (an ipvlan or macvlan whose parent lives elsewhere) is
+ * created under a temporary name and renamed where it lands: 6.1 looks `IFLA_IFNAME` up in the
+ * socket's namespace, not the target's (see {@linkcode createLink}).
+ *
  * @module
  */
 import ipaddr from "ipaddr.js";
@@ -62,6 +66,7 @@ import {
 import type { Request } from "../../../ffi/socket.ts";
 import { KernelError } from "../../errors.ts";
 import type { LinkChanges, LinkSpec, Operation } from "../../model/operations.ts";
+import { byteLength, MAX_LINK_NAME_BYTES } from "../../model/names.ts";
 import type {
   IpvlanFlag,
   IpvlanMode,
@@ -86,6 +91,16 @@ export interface Batch {
   requests: Request[];
 }
 
+/**
+ * Requests that need what an earlier batch of the same step made (an ifindex the kernel
+ * assigned), built only when they are sent, with a view of the host taken after the batches
+ * before them ran.
+ */
+export interface LateBatch {
+  namespace: string;
+  build(resolve: Resolver): Request[];
+}
+
 /** What one operation does. */
 export type Step =
   | { kind: "namespace.create"; namespace: string }
@@ -93,9 +108,9 @@ export type Step =
   | {
     kind: "netlink";
     /** Sent in order; the first failure stops the step. */
-    batches: Batch[];
+    batches: (Batch | LateBatch)[];
     /** Sent (best effort) when a batch after the first fails, to leave nothing half-made. */
-    undo?: Batch;
+    undo?: Batch | LateBatch;
   };
 
 /** IFLA_IPVLAN_MODE values. */
@@ -129,6 +144,8 @@ export const ROUTE_SCOPE_VALUE: Readonly<Record<RouteScope, number>> = {
 };
 
 const CREATE = NLM_F_CREATE | NLM_F_EXCL;
+/** IFALIASZ - 1: the longest alias the IFLA_IFALIAS policy accepts. */
+const MAX_ALIAS_BYTES = 255;
 
 /** The step that performs `op`. Throws `KernelError` `ENODEV` for a link it cannot resolve. */
 export function stepFor(op: Operation, resolve: Resolver): Step {
@@ -225,20 +242,27 @@ function createAction(spec: LinkSpec): string {
  * `IFLA_NET_NS_FD` of its own namespace; a veth peer in another namespace gets
  * `IFLA_NET_NS_FD` inside `VETH_INFO_PEER`. Alias and master (and a veth peer's IFF_UP) follow
  * in one `RTM_NEWLINK` per end, by name.
+ *
+ * When the socket's namespace is not the link's, 6.1 refuses a name that exists in the
+ * *socket's* namespace with `EEXIST` (`__rtnl_newlink` looks `IFLA_IFNAME` up there before it
+ * creates anything; fixed upstream in 2025 by ec061546c6cf). Such a link is therefore created
+ * down under a temporary name that is free in both namespaces, then renamed by ifindex where it
+ * landed (6.1 refuses to rename an up device), then given its alias, master and IFF_UP. The
+ * final name is checked first (free in the target namespace, valid), so a refusal that the
+ * kernel would give before creating anything still changes nothing.
  */
 export function createLink(spec: LinkSpec, resolve: Resolver): Step {
   const action = createAction(spec);
   const socketNs = spec.parent?.namespace ?? spec.namespace;
-  const attrs: Attr[] = [attr.string(IFLA_IFNAME, spec.name)];
+  const elsewhere = socketNs !== spec.namespace;
+  const attrs: Attr[] = [];
   if (spec.mtu !== undefined) attrs.push(attr.u32(IFLA_MTU, spec.mtu));
   // Ignored by the kernel at creation, but checked against the policy (length) before anything
   // is made; the follow-up sets it.
   if (spec.alias !== undefined && spec.alias !== "") {
     attrs.push(attr.string(IFLA_IFALIAS, spec.alias));
   }
-  if (socketNs !== spec.namespace) {
-    attrs.push(attr.u32(IFLA_NET_NS_FD, resolve.namespaceFd(spec.namespace)));
-  }
+  if (elsewhere) attrs.push(attr.u32(IFLA_NET_NS_FD, resolve.namespaceFd(spec.namespace)));
   const info: Attr[] = [attr.string(IFLA_INFO_KIND, spec.kind)];
   switch (spec.kind) {
     case "ipvlan":
@@ -276,25 +300,53 @@ export function createLink(spec: LinkSpec, resolve: Resolver): Step {
       break;
   }
   attrs.push(attr.nested(IFLA_LINKINFO, info));
+  let createName = spec.name;
+  let follow: Attr[] = [];
+  if (elsewhere) {
+    // The order of refusals is the same as for a link created in place: references by name
+    // (parent, master) first, then the name's own clash.
+    follow = followUpAttrs(spec, resolve, action);
+    checkPolicy(spec, action);
+    if (resolve.ifindex(spec.namespace, spec.name) !== undefined) {
+      throw new KernelError("EEXIST", action);
+    }
+    createName = temporaryName(resolve, [socketNs, spec.namespace]);
+  }
+  attrs.unshift(attr.string(IFLA_IFNAME, createName));
   const create: Request = {
     type: RTM_NEWLINK,
     flags: CREATE,
-    header: ifinfomsg(spec.up ? upFlags(true) : {}),
+    header: ifinfomsg(spec.up && !elsewhere ? upFlags(true) : {}),
     attrs,
     action,
   };
-  const batches: Batch[] = [{ namespace: socketNs, requests: [create] }];
-  const ends: { namespace: string; name: string; alias?: string; master?: string; up?: boolean }[] =
-    [{ ...spec, up: false }];
+  return elsewhere
+    ? createThenRename(spec, createName, { namespace: socketNs, requests: [create] }, follow)
+    : createInPlace(spec, { namespace: socketNs, requests: [create] }, resolve);
+}
+
+type End = { namespace: string; name: string; alias?: string; master?: string; up?: boolean };
+
+/** The attributes of an end's follow-up `RTM_NEWLINK` (alias, master); none → `[]`. */
+function followUpAttrs(end: End, resolve: Resolver, action: string): Attr[] {
+  const follow: Attr[] = [];
+  if (end.alias !== undefined && end.alias !== "") {
+    follow.push(attr.string(IFLA_IFALIAS, end.alias));
+  }
+  if (end.master !== undefined) {
+    follow.push(attr.u32(IFLA_MASTER, requireIndex(end.namespace, end.master, resolve, action)));
+  }
+  return follow;
+}
+
+/** The link is created under its own name, in the namespace of the socket. */
+function createInPlace(spec: LinkSpec, create: Batch, resolve: Resolver): Step {
+  const action = createAction(spec);
+  const batches: Batch[] = [create];
+  const ends: End[] = [{ ...spec, up: false }];
   if (spec.kind === "veth" && spec.peer) ends.push(spec.peer);
   for (const end of ends) {
-    const follow: Attr[] = [];
-    if (end.alias !== undefined && end.alias !== "") {
-      follow.push(attr.string(IFLA_IFALIAS, end.alias));
-    }
-    if (end.master !== undefined) {
-      follow.push(attr.u32(IFLA_MASTER, requireIndex(end.namespace, end.master, resolve, action)));
-    }
+    const follow = followUpAttrs(end, resolve, action);
     if (follow.length === 0 && !end.up) continue;
     batches.push({
       namespace: end.namespace,
@@ -322,6 +374,91 @@ export function createLink(spec: LinkSpec, resolve: Resolver): Step {
     };
   }
   return step;
+}
+
+/**
+ * The link is created (down) under `createName` from another namespace, then renamed by ifindex
+ * in its own namespace, then given alias, master and IFF_UP. The undo deletes it by that
+ * ifindex, whichever name it has by then, and never a device that already had the final name.
+ */
+function createThenRename(
+  spec: LinkSpec,
+  createName: string,
+  create: Batch,
+  follow: Attr[],
+): Step {
+  const action = createAction(spec);
+  let made: number | undefined;
+  const rename: LateBatch = {
+    namespace: spec.namespace,
+    build(now) {
+      made = now.ifindex(spec.namespace, createName);
+      if (made === undefined) {
+        throw new KernelError(
+          "ENODEV",
+          action,
+          `The new link "${createName}" is not in namespace "${spec.namespace}"`,
+        );
+      }
+      const requests: Request[] = [{
+        type: RTM_NEWLINK,
+        flags: 0,
+        header: ifinfomsg({ index: made }),
+        attrs: [attr.string(IFLA_IFNAME, spec.name)],
+        action,
+      }];
+      if (follow.length > 0 || spec.up) {
+        requests.push({
+          type: RTM_NEWLINK,
+          flags: 0,
+          header: ifinfomsg({ index: made, ...(spec.up ? upFlags(true) : {}) }),
+          attrs: follow,
+          action,
+        });
+      }
+      return requests;
+    },
+  };
+  const undo: LateBatch = {
+    namespace: spec.namespace,
+    build(now) {
+      const index = made ?? now.ifindex(spec.namespace, createName);
+      const deleting =
+        `Cannot delete the half-made link "${spec.name}" in namespace "${spec.namespace}"`;
+      return index === undefined ? [] : [{
+        type: RTM_DELLINK,
+        flags: 0,
+        header: ifinfomsg({ index }),
+        attrs: [],
+        action: deleting,
+      }];
+    },
+  };
+  return { kind: "netlink", batches: [create, rename], undo };
+}
+
+/**
+ * What the kernel would refuse in the link's name and alias (the IFLA_IFNAME and IFLA_IFALIAS
+ * policies, dev_valid_name), checked here when the name is sent only with the rename: before
+ * anything is created, as the kernel does for a link created under its own name.
+ */
+function checkPolicy(spec: LinkSpec, action: string): void {
+  const tooLong = byteLength(spec.name) > MAX_LINK_NAME_BYTES ||
+    byteLength(spec.alias ?? "") > MAX_ALIAS_BYTES;
+  if (tooLong) throw new KernelError("ERANGE", action, "Attribute failed policy validation");
+  const name = spec.name;
+  if (name === "" || name === "." || name === ".." || /[/:\s]/.test(name)) {
+    throw new KernelError("EINVAL", action);
+  }
+}
+
+/** `nf` + 8 random hex digits, free in each of `namespaces`. */
+function temporaryName(resolve: Resolver, namespaces: string[]): string {
+  for (;;) {
+    const bytes = crypto.getRandomValues(new Uint8Array(4));
+    const name = "nf" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    if (namespaces.every((ns) => resolve.ifindex(ns, name) === undefined)) return name;
+  }
 }
 
 /**

@@ -108,7 +108,11 @@ export function kernelFromHostState(state: HostState): SimKernel {
         up: link.up ?? false,
         // dummy_setup and loopback_setup set IFF_NOARP; ipvlan slaves get it below.
         noarp: kind === "loopback" || kind === "dummy",
-        addresses: link.addresses.map((a) => ({ ...a })),
+        // Primaries first, so that the simulator makes the same ones primary.
+        addresses: [...link.addresses].sort((a, b) =>
+          Number(a.secondary ?? false) - Number(b.secondary ?? false)
+        )
+          .map((a) => ({ cidr: a.cidr, protocol: a.protocol })),
         ...(link.alias !== undefined ? { alias: link.alias } : {}),
         ...(link.kind === "device" && link.type !== undefined ? { type: link.type } : {}),
       };

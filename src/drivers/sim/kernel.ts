@@ -9,7 +9,7 @@ import type { LinkChanges, LinkSpec, Operation } from "../../model/operations.ts
 import type { Address, IpvlanPort, MacvlanMode, Route } from "../../model/state.ts";
 import { byteLength, MAX_LINK_NAME_BYTES, ROOT_NAMESPACE } from "../../model/names.ts";
 import { kernelError } from "./errors.ts";
-import { formatCidr, parseCidr, sameIp } from "./ip.ts";
+import { contains, formatCidr, parseCidr, sameIp } from "./ip.ts";
 import {
   addRoute,
   afterAddressDeleted,
@@ -23,6 +23,8 @@ import type { DevRef, SimLink, SimNamespace, SimState } from "./types.ts";
 /** IFALIASZ - 1: the longest alias the IFLA_IFALIAS policy accepts. */
 const MAX_ALIAS_BYTES = 255;
 const MIN_MTU = 68;
+/** IPV6_MIN_MTU: below it a device has no IPv6. */
+const IPV6_MIN_MTU = 1280;
 const MAX_MTU = 65535;
 /** ETH_DATA_LEN: default MTU of Ethernet-like virtual devices. */
 const DEFAULT_MTU = 1500;
@@ -30,6 +32,13 @@ const DEFAULT_MTU = 1500;
 export const LOOPBACK_MTU = 65536;
 /** IFAPROT_KERNEL_LO: protocol addrconf gives `::1`. */
 const IFAPROT_KERNEL_LO = 1;
+
+const ZERO_MAC = "00:00:00:00:00:00";
+
+/** is_valid_ether_addr: neither multicast nor all zeros. */
+function isValidEtherAddr(mac: string): boolean {
+  return mac !== ZERO_MAC && (parseInt(mac.slice(0, 2), 16) & 1) === 0;
+}
 
 /** A link together with the namespace it lives in. */
 interface Located {
@@ -388,9 +397,20 @@ export class SimKernel {
   createLink(spec: LinkSpec): void {
     const action = `Create link "${spec.name}" in namespace "${spec.namespace}"`;
     const ns = this.#ns(spec.namespace, action);
+    // Links named in the request are resolved to ifindexes before it is sent (as `ip link add`
+    // does): a missing parent or master is ENODEV before the kernel sees anything.
+    if (spec.kind === "ipvlan" || spec.kind === "macvlan") this.#lower(spec, action);
+    const peerNs = spec.kind === "veth" && spec.peer
+      ? this.#ns(spec.peer.namespace, action)
+      : undefined;
+    this.#requireMaster(ns, spec.master, action);
+    if (peerNs) this.#requireMaster(peerNs, spec.peer?.master, action);
+    // The attribute policy is checked when the message is parsed, before any lookup.
     this.#checkName(spec.name, action);
-    if (this.#byName(ns, spec.name)) throw kernelError("EEXIST", action);
     if (spec.alias !== undefined) this.#checkAlias(spec.alias, action);
+    // veth_validate (ops->validate) checks IFLA_MTU before rtnl_newlink looks the name up.
+    if (spec.kind === "veth" && spec.mtu !== undefined) this.#checkMtu(spec.mtu, action);
+    if (this.#byName(ns, spec.name)) throw kernelError("EEXIST", action);
     const base = {
       name: spec.name,
       up: false,
@@ -402,7 +422,8 @@ export class SimKernel {
     switch (spec.kind) {
       case "dummy":
       case "bridge": {
-        if (spec.mtu !== undefined) this.#checkMtu(spec.mtu, action);
+        // dummy_setup sets min_mtu and max_mtu to 0: any MTU goes.
+        if (spec.mtu !== undefined && spec.kind === "bridge") this.#checkMtu(spec.mtu, action);
         link = {
           ...base,
           ifindex: 0,
@@ -426,6 +447,10 @@ export class SimKernel {
     ns.links.push(link);
     this.#addSlave({ ns: spec.namespace, link });
     this.#finishCreate(spec.namespace, link, spec, action);
+  }
+
+  #requireMaster(ns: SimNamespace, master: string | undefined, action: string): void {
+    if (master !== undefined && !this.#byName(ns, master)) throw kernelError("ENODEV", action);
   }
 
   /** What rtnl_newlink does after register: master (do_set_master), then IFF_UP. */
@@ -558,13 +583,15 @@ export class SimKernel {
     if (!peerSpec) throw kernelError("EINVAL", action, "A veth needs a peer");
     const ns = this.#ns(spec.namespace, action);
     const pns = this.#ns(peerSpec.namespace, action);
+    // In the kernel's order: rtnl_create_link of this end (MTU), then veth_newlink parses the
+    // peer's attributes (policy), creates the peer (MTU) and registers it (name) before this end.
+    if (spec.mtu !== undefined) this.#checkMtu(spec.mtu, action);
+    if (peerSpec.alias !== undefined) this.#checkAlias(peerSpec.alias, action);
+    if (peerSpec.mtu !== undefined) this.#checkMtu(peerSpec.mtu, action);
     this.#checkName(peerSpec.name, action);
     if (this.#byName(pns, peerSpec.name) || (pns === ns && peerSpec.name === spec.name)) {
       throw kernelError("EEXIST", action);
     }
-    if (spec.mtu !== undefined) this.#checkMtu(spec.mtu, action);
-    if (peerSpec.mtu !== undefined) this.#checkMtu(peerSpec.mtu, action);
-    if (peerSpec.alias !== undefined) this.#checkAlias(peerSpec.alias, action);
     const peer: SimLink = {
       ifindex: pns.nextIfindex++,
       name: peerSpec.name,
@@ -602,6 +629,12 @@ export class SimKernel {
    */
   updateLink(nsName: string, name: string, changes: LinkChanges): void {
     const action = `Update link "${name}" in namespace "${nsName}"`;
+    const ns = this.#ns(nsName, action);
+    // A master is named in the request by ifindex: it must exist before anything is sent.
+    if (typeof changes.master === "string") this.#requireMaster(ns, changes.master, action);
+    // The IFLA_IFALIAS policy is checked when the message is parsed, before the link is looked
+    // up and before anything changes.
+    if (typeof changes.alias === "string") this.#checkAlias(changes.alias, action);
     const link = this.#link(nsName, name, action);
     if (changes.ipvlan) this.#changeIpvlan(link, changes.ipvlan, action);
     if (changes.macvlanMode !== undefined) this.#changeMacvlan(link, changes.macvlanMode, action);
@@ -640,24 +673,57 @@ export class SimKernel {
 
   /** dev_set_mtu plus the NETDEV_CHANGEMTU reactions of ipvlan, macvlan and bridge. */
   #setMtu(nsName: string, link: SimLink, mtu: number, action: string): void {
-    if (link.kind === "loopback") {
-      if (mtu < MIN_MTU) throw kernelError("EINVAL", action, "mtu less than device minimum");
-    } else this.#checkMtu(mtu, action);
+    // loopback_setup and dummy_setup leave min_mtu and max_mtu at 0: any MTU goes, and IP
+    // reacts below (seen on 6.1: a dummy takes MTU 65536).
+    if (link.kind !== "loopback" && link.kind !== "dummy") this.#checkMtu(mtu, action);
+    // dev_set_mtu_ext: the same MTU again is a no-op (no ndo_change_mtu, so a bridge's MTU is not
+    // marked as the user's). Found by the VM differential run.
+    if (mtu === link.mtu) return;
     if (link.kind === "macvlan" && link.parent) {
       // macvlan_change_mtu: not above the lower device's MTU.
       const lower = this.#byRef(link.parent);
       if (lower && mtu > lower.mtu) throw kernelError("EINVAL", action);
     }
     link.mtu = mtu;
+    this.#ipFollowsMtu(nsName, link);
     if (link.kind === "bridge") link.mtuSetByUser = true; // br_change_mtu
     // ipvlan_device_event NETDEV_CHANGEMTU: every slave takes the master's MTU.
     for (const s of this.#ipvlanSlaves(nsName, link)) s.link.mtu = mtu;
-    // macvlan_device_event: only macvlans above the new lower MTU are lowered.
-    for (const m of this.#macvlans(nsName, link)) if (m.link.mtu > mtu) m.link.mtu = mtu;
+    // macvlan_device_event: only macvlans above the new lower MTU are lowered, by dev_set_mtu,
+    // which refuses (silently here) what is below a macvlan's minimum.
+    for (const m of this.#macvlans(nsName, link)) {
+      if (m.link.mtu <= mtu || mtu < MIN_MTU) continue;
+      m.link.mtu = mtu;
+      this.#ipFollowsMtu(m.ns, m.link);
+    }
     if (link.master !== undefined) {
       const br = this.#state.namespaces[nsName]?.links.find((l) => l.ifindex === link.master);
       if (br) this.#bridgeAutoMtu(nsName, br);
     }
+  }
+
+  /**
+   * NETDEV_CHANGEMTU for IP: below IPV6_MIN_MTU (1280) addrconf_ifdown flushes the IPv6
+   * addresses; below 68 inetdev_event destroys the IPv4 config, addresses included (and
+   * {@linkcode addAddress} refuses IPv4 with ENOBUFS until an MTU change of 68 or more re-creates
+   * it). Checked on 6.18 with `ip link set lo mtu 60`, and on 6.1 in the VM.
+   */
+  #ipFollowsMtu(nsName: string, link: SimLink): void {
+    const ns = this.#state.namespaces[nsName];
+    if (!ns) return;
+    const drop = (family: 4 | 6) => {
+      for (const a of [...link.addresses]) {
+        if (parseCidr(a.cidr)?.family !== family) continue;
+        link.addresses = link.addresses.filter((x) => x !== a);
+        afterAddressDeleted(ns, link, a.cidr);
+      }
+      flushRoutesVia(ns, link.name, family);
+    };
+    if (link.mtu < IPV6_MIN_MTU) drop(6);
+    if (link.mtu < MIN_MTU) {
+      drop(4);
+      link.noInet = true;
+    } else delete link.noInet; // "Re-enabling IP"
   }
 
   /** br_mtu_auto_adjust: a bridge whose MTU the user never set follows its smallest port. */
@@ -665,7 +731,12 @@ export class SimKernel {
     if (br.kind !== "bridge" || br.mtuSetByUser) return;
     const ports = this.#state.namespaces[nsName]?.links.filter((l) => l.master === br.ifindex) ??
       [];
-    br.mtu = ports.length === 0 ? br.mtu : Math.min(...ports.map((p) => p.mtu));
+    if (ports.length === 0) return;
+    const mtu = Math.min(...ports.map((p) => p.mtu));
+    // dev_set_mtu on the bridge: not below its minimum (a dummy port may be lower).
+    if (mtu < MIN_MTU || mtu > MAX_MTU || mtu === br.mtu) return;
+    br.mtu = mtu;
+    this.#ipFollowsMtu(nsName, br);
   }
 
   /** do_set_master → br_add_if (net/bridge/br_if.c). */
@@ -679,8 +750,11 @@ export class SimKernel {
     this.#releaseMaster(nsName, link);
     // Only a bridge has ndo_add_slave among the kinds modelled.
     if (br.kind !== "bridge") throw kernelError("EOPNOTSUPP", action);
-    if (link === br) throw kernelError("ELOOP", action, "Can not enslave a bridge to a bridge");
-    if (link.kind === "loopback") throw kernelError("EINVAL", action);
+    // br_add_if: lo, non-Ethernet and an invalid MAC first (a bridge that lost its last port
+    // has 00:00:00:00:00:00), then "no bridging of bridges".
+    if (link.kind === "loopback" || !isValidEtherAddr(link.mac)) {
+      throw kernelError("EINVAL", action);
+    }
     if (link.kind === "bridge") {
       throw kernelError("ELOOP", action, "Can not enslave a bridge to a bridge");
     }
@@ -691,7 +765,7 @@ export class SimKernel {
       throw kernelError("EBUSY", action, "Device is already in use");
     }
     link.master = br.ifindex;
-    this.#bridgeAutoMtu(nsName, br);
+    this.#bridgePortsChanged(nsName, br);
   }
 
   #releaseMaster(nsName: string, link: SimLink): void {
@@ -699,7 +773,20 @@ export class SimKernel {
     if (old === undefined) return;
     delete link.master;
     const br = this.#state.namespaces[nsName]?.links.find((l) => l.ifindex === old);
-    if (br) this.#bridgeAutoMtu(nsName, br);
+    if (br) this.#bridgePortsChanged(nsName, br);
+  }
+
+  /**
+   * A port joined or left `br`: its MTU follows (br_mtu_auto_adjust) and so does its MAC
+   * (br_stp_recalculate_bridge_id: the lowest port MAC, or 00:00:00:00:00:00 with no port left,
+   * since netform never sets a bridge's MAC itself).
+   */
+  #bridgePortsChanged(nsName: string, br: SimLink): void {
+    this.#bridgeAutoMtu(nsName, br);
+    if (br.kind !== "bridge") return;
+    const ports = this.#state.namespaces[nsName]?.links.filter((l) => l.master === br.ifindex) ??
+      [];
+    br.mac = ports.map((p) => p.mac).sort()[0] ?? ZERO_MAC;
   }
 
   /** dev_change_flags(IFF_UP) and the notifier chain that follows. */
@@ -727,6 +814,8 @@ export class SimKernel {
     } else {
       // fib_sync_down_dev (IPv4) and rt6_sync_down_dev (IPv6).
       flushRoutesVia(ns, link.name);
+      // addrconf_ifdown: without keep_addr_on_down (0 by default) the IPv6 addresses go too.
+      link.addresses = link.addresses.filter((a) => parseCidr(a.cidr)?.family !== 6);
     }
   }
 
@@ -775,7 +864,7 @@ export class SimKernel {
       }
       if (link.master !== undefined) {
         const br = ns.links.find((l) => l.ifindex === link.master);
-        if (br) this.#bridgeAutoMtu(nsName, br);
+        if (br) this.#bridgePortsChanged(nsName, br);
       }
     }
     this.#slaves = undefined;
@@ -806,6 +895,14 @@ export class SimKernel {
     if (!link) throw kernelError("ENODEV", action);
     const c = parseCidr(cidr);
     if (!c) throw kernelError("EINVAL", action, `Invalid address "${cidr}"`);
+    // rtm_to_ifaddr: no in_device (destroyed by an MTU change below 68) → ENOBUFS. A device
+    // created with such an MTU got its in_device at NETDEV_REGISTER, which checks no MTU (6.1).
+    if (c.family === 4 && link.noInet) throw kernelError("ENOBUFS", action);
+    // ipv6_add_dev refuses a device below IPV6_MIN_MTU; lo keeps its inet6_dev (addrconf_ifdown
+    // with unregister false), so lo still takes addresses. Seen on 6.18 with a veth at MTU 1000.
+    if (c.family === 6 && link.mtu < IPV6_MIN_MTU && link.kind !== "loopback") {
+      throw kernelError("EINVAL", action);
+    }
     const normalized = formatCidr(c);
     // IPv4: same local address and prefix (inet_insert_ifa); IPv6: same address
     // whatever the prefix (ipv6_add_addr → EEXIST).
@@ -849,8 +946,29 @@ export class SimKernel {
       return o !== undefined && sameIp(o, c) && o.prefix === c.prefix;
     });
     if (index < 0) throw kernelError("EADDRNOTAVAIL", action);
-    const [removed] = link.addresses.splice(index, 1);
-    if (removed) afterAddressDeleted(ns, link, removed.cidr);
+    const doomed = [link.addresses[index]!, ...this.#secondariesOf(link, index)];
+    for (const removed of doomed) {
+      link.addresses = link.addresses.filter((a) => a !== removed);
+      afterAddressDeleted(ns, link, removed.cidr);
+    }
+  }
+
+  /**
+   * The IPv4 secondaries of the address at `index` when it is a primary: the later addresses
+   * with the same prefix length in its subnet (inet_insert_ifa marks them IFA_F_SECONDARY).
+   * Deleting a primary deletes them too (__inet_del_ifa, promote_secondaries being 0 by
+   * default). Found by the differential run on 6.1 (a later delete of a secondary: EADDRNOTAVAIL).
+   */
+  #secondariesOf(link: SimLink, index: number): Address[] {
+    const c = parseCidr(link.addresses[index]?.cidr ?? "");
+    if (c?.family !== 4) return [];
+    const sameGroup = (a: Address) => {
+      const o = parseCidr(a.cidr);
+      return o !== undefined && o.family === 4 && o.prefix === c.prefix && contains(c, o);
+    };
+    // A primary is the first of its group; anything after it in the group is a secondary.
+    if (link.addresses.slice(0, index).some(sameGroup)) return [];
+    return link.addresses.slice(index + 1).filter(sameGroup);
   }
 
   // ----------------------------------------------------------------- routes

@@ -4,9 +4,9 @@
  *
  * @module
  */
-import type { HostState, Link, Namespace, Route } from "../../model/state.ts";
+import type { Address, HostState, Link, Namespace, Route } from "../../model/state.ts";
 import { ROUTE_TABLES } from "../../model/names.ts";
-import { parseCidr } from "./ip.ts";
+import { contains, parseCidr } from "./ip.ts";
 import type { DevRef, SimLink, SimState } from "./types.ts";
 
 /** Observes every namespace, sorted and deterministic. */
@@ -42,7 +42,7 @@ function observeLink(state: SimState, nsName: string, link: SimLink): Link {
     ...(link.alias !== undefined ? { alias: link.alias } : {}),
     ...masterOf(state, nsName, link),
     ...ipvlanOf(state, nsName, link),
-    addresses: sortByParsed(link.addresses.map((a) => ({ ...a })), (a) => a.cidr, compareAddresses),
+    addresses: sortByParsed(withSecondaries(link.addresses), (a) => a.cidr, compareAddresses),
   };
   switch (link.kind) {
     case "loopback":
@@ -110,4 +110,23 @@ function compareRoutes(a: Route, x: Parsed, b: Route, y: Parsed): number {
     (x && y ? x.family - y.family || cmp(x.value, y.value) || x.prefix - y.prefix : 0) ||
     a.metric - b.metric ||
     (a.dev ?? "").localeCompare(b.dev ?? "");
+}
+
+/**
+ * The link's addresses as observed: an IPv4 address after another of the same prefix length in
+ * its subnet is a secondary (inet_insert_ifa), in the order the kernel keeps them.
+ */
+function withSecondaries(addresses: readonly Address[]): Address[] {
+  return addresses.map((a, i) => {
+    const c = parseCidr(a.cidr);
+    const secondary = c?.family === 4 && addresses.slice(0, i).some((b) => {
+      const o = parseCidr(b.cidr);
+      return o !== undefined && o.family === 4 && o.prefix === c.prefix && contains(o, c);
+    });
+    return {
+      cidr: a.cidr,
+      protocol: a.protocol,
+      ...(secondary ? { secondary: true as const } : {}),
+    };
+  });
 }

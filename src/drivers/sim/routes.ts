@@ -122,6 +122,20 @@ export function guessScope(route: Route): RouteScope {
   return route.via ? "universe" : "link";
 }
 
+/**
+ * A gateway must be an address of the route's family: RTA_GATEWAY of the other family does not
+ * fit the request (the live driver refuses to build it), so it is refused before anything in the
+ * namespace is looked at, for additions and deletions alike.
+ */
+function checkGateway(route: Route, family: 4 | 6, action: string) {
+  if (route.via === undefined) return undefined;
+  const gw = parseIp(route.via);
+  if (!gw || gw.family !== family) {
+    throw kernelError("EINVAL", action, `Invalid gateway "${route.via}"`);
+  }
+  return gw;
+}
+
 /** What the caller gives to `addRoute`: a namespace with a way to find links by name. */
 export interface RouteContext {
   ns: SimNamespace;
@@ -140,15 +154,12 @@ export function addRoute(ctx: RouteContext, input: Route, replace: boolean, acti
     throw kernelError("EINVAL", action, "Invalid prefix for given prefix length");
   }
   const route: Route = { ...input, to: formatCidr(dst) };
+  const gw = checkGateway(input, dst.family, action);
   let dev: SimLink | undefined;
   if (route.dev !== undefined) {
     dev = ctx.link(route.dev);
     // rtm_to_fib_config / ip6_route_info_create: unknown RTA_OIF.
     if (!dev) throw kernelError("ENODEV", action);
-  }
-  const gw = route.via === undefined ? undefined : parseIp(route.via);
-  if (route.via !== undefined && (!gw || gw.family !== dst.family)) {
-    throw kernelError("EINVAL", action, `Invalid gateway "${route.via}"`);
   }
   if (route.type !== "unicast" && (dev || gw) && dst.family === 4) {
     throw kernelError(
@@ -163,6 +174,13 @@ export function addRoute(ctx: RouteContext, input: Route, replace: boolean, acti
     if (route.metric === 0) route.metric = IP6_RT_PRIO_USER;
   } else {
     route.scope = route.scope ?? guessScope(route);
+  }
+  if (route.type !== "unicast" && dst.family === 6) {
+    // fib6_nh_init: a reject route (blackhole, unreachable, prohibit) is bound to the
+    // namespace's loopback device, whatever device was given, and reported with it; the
+    // gateway is not kept.
+    route.dev = "lo";
+    delete route.via;
   }
   if (route.type === "unicast") {
     const resolved = dst.family === 4
@@ -269,7 +287,8 @@ function checkNexthop6(
         if (!net || !contains(net, gw)) continue;
         if (!best || net.prefix > best.prefix) best = { route: r, prefix: net.prefix };
       }
-      if (!best) throw kernelError("ENETUNREACH", action, "Nexthop has invalid gateway");
+      // ip6_route_check_nh starts from -EHOSTUNREACH (IPv4's fib_check_nh says ENETUNREACH).
+      if (!best) throw kernelError("EHOSTUNREACH", action);
       out = ctx.link(best.route.dev ?? "");
     }
   }
@@ -314,7 +333,11 @@ export function deleteRoute(ns: SimNamespace, input: Route, action: string): voi
   const dst = parseCidr(input.to);
   if (!dst) throw kernelError("EINVAL", action, `Invalid destination "${input.to}"`);
   const to = formatCidr(dst);
-  const gw = input.via === undefined ? undefined : parseIp(input.via);
+  const gw = checkGateway(input, dst.family, action);
+  // The device is named in the request by ifindex, so it must exist (`ip route del … dev X`).
+  if (input.dev !== undefined && !ns.links.some((l) => l.name === input.dev)) {
+    throw kernelError("ENODEV", action);
+  }
   const via = gw ? formatIp(gw.family, gw.value) : input.via;
   const candidates = ns.routes
     .map((r, i) => ({ r, i }))

@@ -44,6 +44,7 @@ const SimLinkSchema = z.strictObject({
   alias: z.string().optional(),
   master: z.number().int().min(1).optional(),
   mtuSetByUser: z.boolean().optional(),
+  noInet: z.boolean().optional(),
   parent: DevRefSchema.optional(),
   peer: DevRefSchema.optional(),
   macvlanMode: z.enum(MACVLAN_MODES).optional(),

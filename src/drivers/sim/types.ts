@@ -56,6 +56,11 @@ export interface SimLink {
   master?: number;
   /** Bridges: the MTU was set explicitly, so ports no longer adjust it. */
   mtuSetByUser?: boolean;
+  /**
+   * No IPv4 config (in_device): an MTU change below 68 destroyed it, and only an MTU change back
+   * re-creates it. A device *created* with a small MTU keeps its IPv4 config.
+   */
+  noInet?: boolean;
   /** ipvlan, macvlan: the lower device, possibly in another namespace. */
   parent?: DevRef;
   /** veth: the other end. */

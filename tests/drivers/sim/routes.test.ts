@@ -201,3 +201,53 @@ Deno.test("a route in another table may use a gateway reached through main", () 
   k.execute(add(route("0.0.0.0/0", { via: "10.0.0.1", table: 100 })));
   assert.equal(routes(k).find((r) => r.table === 100)!.dev, "eth0");
 });
+
+Deno.test("a gateway of the other family is EINVAL, before the device is looked up, on add and delete alike", () => {
+  // RTA_GATEWAY must be an address of rtm_family; the live driver cannot even build the
+  // request, so neither driver gets as far as RTA_OIF or the route table (found by the
+  // differential run: the simulator said ESRCH for the deletion, the live driver EINVAL).
+  const k = host();
+  const v6viaV4 = route("fd05::/64", { via: "10.0.0.254", metric: 1024, dev: "nope" });
+  assertRefused(k, { op: "route.add", namespace: "root", route: v6viaV4 }, "EINVAL");
+  assertRefused(k, { op: "route.delete", namespace: "root", route: v6viaV4 }, "EINVAL");
+  const v4viaV6 = route("10.5.0.0/24", { via: "fd00::fe", dev: "nope" });
+  assertRefused(k, { op: "route.add", namespace: "root", route: v4viaV6 }, "EINVAL");
+  assertRefused(k, { op: "route.delete", namespace: "root", route: v4viaV6 }, "EINVAL");
+});
+
+Deno.test("an IPv6 blackhole route is bound to lo (fib6_nh_init) and reported with dev lo", () => {
+  // `ip -6 route add blackhole fd05::/64` shows `blackhole fd05::/64 dev lo metric 1024`; found by
+  // the differential run (the simulator reported no device).
+  const k = host();
+  k.execute(add(route("fd05::/64", { type: "blackhole", metric: 1024 }), "ns1"));
+  assert.deepEqual(routes(k, "ns1").map((r) => [r.to, r.type, r.dev]), [
+    ["fd05::/64", "blackhole", "lo"],
+  ]);
+  // The gateway of a reject route is not kept either.
+  k.execute(add(route("fd06::/64", { type: "blackhole", via: "fd00::fe", metric: 1024 }), "ns1"));
+  assert.equal(routes(k, "ns1").find((r) => r.to === "fd06::/64")?.via, undefined);
+  k.execute(add(route("192.0.2.0/24", { type: "blackhole" }), "ns1"));
+  assert.equal(routes(k, "ns1").find((r) => r.to === "192.0.2.0/24")?.dev, undefined);
+});
+
+Deno.test("deleting a route through a device that does not exist is ENODEV, not ESRCH", () => {
+  // RTA_OIF is an ifindex: `ip route del … dev X` cannot even name a missing X (found by the
+  // differential run).
+  const k = host();
+  assertRefused(
+    k,
+    { op: "route.delete", namespace: "ns1", route: route("10.5.0.0/24", { dev: "x0" }) },
+    "ENODEV",
+  );
+});
+
+Deno.test("an IPv6 gateway that no route reaches is EHOSTUNREACH (IPv4 says ENETUNREACH)", () => {
+  // ip6_route_check_nh starts from -EHOSTUNREACH; found by the differential run, where the
+  // kernel's errno 113 was not even a KernelError code yet.
+  const k = host();
+  assertRefused(
+    k,
+    add(route("fd05::/64", { via: "fd00::fe", metric: 1024 }), "ns1"),
+    "EHOSTUNREACH",
+  );
+});
