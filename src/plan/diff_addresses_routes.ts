@@ -327,8 +327,9 @@ export function diffRoutes(ctx: PlanContext): void {
  * Routes (as `"<namespace> <routeKey>"`) the kernel deletes as a side effect of
  * this plan's address deletions and links going down, which run before routes
  * are added: a link going down loses every route through it (fib_sync_down_dev),
- * deleting an IPv4 address kills the routes using it as preferred source, and
- * deleting a link's last IPv4 address every IPv4 route through it (fib_disable_ip).
+ * deleting an IPv4 address (and with a primary, its secondaries) kills the routes using it as
+ * preferred source, and deleting a link's last IPv4 address every IPv4 route through it
+ * (fib_disable_ip).
  */
 function flushedBySteps(ctx: PlanContext): Set<string> {
   const out = new Set<string>();
@@ -348,6 +349,10 @@ function flushedBySteps(ctx: PlanContext): Set<string> {
       const key = `${namespace}/${name}`;
       const gone = deleted.get(key);
       if (!gone && !down.has(key)) continue;
+      // A deleted primary takes its secondaries along: they are gone too.
+      for (const [secondary, primary] of primariesOf(link.addresses)) {
+        if (gone?.has(primary)) gone.add(secondary);
+      }
       const goneV4 = [...(gone ?? [])].filter(isV4);
       const lastV4 = goneV4.length > 0 &&
         link.addresses.every((a) => !isV4(a.cidr) || gone!.has(a.cidr));

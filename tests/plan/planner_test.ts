@@ -301,6 +301,24 @@ Deno.test("plan() lets the kernel delete IPv4 secondaries with their primary, an
   await applyPlan(planDestroy("t", await driver.observe()), driver);
 });
 
+Deno.test("plan() adds a route back when deleting a primary takes the link's last IPv4 addresses", async () => {
+  // The secondary goes with its primary, so the link briefly has no IPv4 address and the kernel
+  // flushes the routes through it (found by the rollback property test).
+  const withAddresses = (addresses: string[]): TopologyInput => ({
+    name: "t",
+    namespaces: {
+      ns1: {
+        links: { d0: { kind: "dummy", addresses } },
+        routes: [{ to: "default", via: "10.1.0.254", metric: 200 }],
+      },
+    },
+  });
+  const driver = await applied(withAddresses(["10.1.0.2/24", "10.1.0.3/24"]));
+  const change = plan(topo(withAddresses(["10.1.0.1/24"])), await driver.observe());
+  assert.deepEqual(ops(change).map((o) => o.op), ["address.delete", "address.add", "route.add"]);
+  await applyPlan(change, driver); // verifies: converged
+});
+
 Deno.test("plan() sets a bridge's declared MTU again only after every port has joined, updates included", async () => {
   // The first topology makes l4 a plain veth; the second puts it on a new bridge with MTU 1280:
   // the port joins by a link.update, which must come before the MTU is set again (the VM
