@@ -178,7 +178,12 @@ export function restoreOperations(target: HostState, now: HostState): Operation[
     for (const [name, want] of Object.entries(ns.links)) {
       const have = gone(namespace, name) ? undefined : current.namespaces[namespace]!.links[name];
       const existing = new Map((have?.addresses ?? []).map((a) => [a.cidr, a]));
-      for (const a of want.addresses) {
+      // The first address of a subnet becomes its primary, the rest its secondaries: add the
+      // primaries first, so each comes back as what it was.
+      const primariesFirst = [...want.addresses].sort((a, b) =>
+        Number(a.secondary ?? false) - Number(b.secondary ?? false)
+      );
+      for (const a of primariesFirst) {
         const now = existing.get(a.cidr);
         if (now && now.protocol === a.protocol) continue;
         // A loopback's 127.0.0.1/8 and ::1 come back when it goes up.
