@@ -48,6 +48,11 @@ export interface ApplyOptions {
   /** A forecast made earlier for the same steps and state (the plan shown). */
   forecast?: UndoForecast;
   intent?: IntentLog;
+  /**
+   * The report's `undo` is needed (confirm or revert). For a plan too long to model step by
+   * step it is then computed from the host after the apply: one more observe.
+   */
+  undoOnSuccess?: boolean;
 }
 
 /**
@@ -80,8 +85,9 @@ export async function applyPlan(
   try {
     for (const [i, step] of plan.steps.entries()) {
       const predicted = forecast.entries[i];
-      // Past what the model could run, the undo comes from the host itself.
-      const before = predicted ? undefined : view(await driver.observe());
+      // Past what the model could run, the undo comes from the host itself; a plan too long to
+      // model is undone, if it fails, by one restore from the host (see FORECAST_STEP_LIMIT).
+      const before = predicted || forecast.skipped ? undefined : view(await driver.observe());
       try {
         await driver.execute(step.operation);
       } catch (error) {
@@ -96,7 +102,9 @@ export async function applyPlan(
       }
       const undo = predicted
         ? predicted.undo
-        : restoreOperations(before!, view(await driver.observe()));
+        : before
+        ? restoreOperations(before, view(await driver.observe()))
+        : [];
       journal.record(step, "done", { undo });
       options.onStep?.(describeOperation(step.operation));
     }
@@ -115,7 +123,10 @@ export async function applyPlan(
       });
     }
     const timings = { execute: executed - started, verify: performance.now() - executed };
-    return { journal, summary: plan.summary, undo: journal.undoOperations(), timings };
+    const undo = forecast.skipped && options.undoOnSuccess
+      ? restoreOperations(view(observed), view(await driver.observe()))
+      : journal.undoOperations();
+    return { journal, summary: plan.summary, undo, timings };
   } finally {
     await options.intent?.end();
   }

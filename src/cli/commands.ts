@@ -187,6 +187,7 @@ async function execute(
     observed,
     forecast,
     scope,
+    undoOnSuccess: confirmWithinMs !== undefined,
     ...(files ? { intent: intentFile(files.intent, plan.topology) } : {}),
   });
   const s = report.summary;
