@@ -84,5 +84,8 @@ Deno.test("a plan too long to model names the steps that delete as not exactly u
   assert.ok(steps.length > FORECAST_STEP_LIMIT);
   const irreversible = irreversibleSteps(steps, forecastUndo(steps, { namespaces: {} }));
   assert.deepEqual(irreversible.map((i) => [i.step, i.change]), [[steps.length, "namespace.old"]]);
-  assert.match(irreversible[0]!.reason, /create again what this deletes \(new ifindex and MAC address\)/);
+  assert.match(
+    irreversible[0]!.reason,
+    /create again what this deletes \(new ifindex and MAC address\)/,
+  );
 });
