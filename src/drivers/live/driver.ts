@@ -3,9 +3,10 @@
  * `--allow-ffi`. Load it with a dynamic import so the simulated path never loads FFI.
  *
  * Each namespace gets one `RouteSocket`, opened on first use and kept until `close()` (or until
- * the namespace is deleted). Link names are resolved with one link dump per namespace, cached:
- * creating a link only adds names (a name the cache misses dumps that namespace again), while a
- * delete may cascade anywhere and drops the whole cache.
+ * the namespace is deleted). Link names are resolved with one link dump per namespace, cached
+ * until the next observe: creating a link adds its name, its ifindex read when first asked for
+ * (a name the cache misses dumps that namespace again), while a delete may cascade anywhere and
+ * drops the whole cache, as does a refusal.
  *
  * @module
  */
@@ -39,6 +40,9 @@ import type { HostState } from "../../model/state.ts";
 import { ROOT_NAMESPACE } from "../../model/names.ts";
 import { isVanishedNamespace, NamespaceFds } from "./_nsfd.ts";
 import { type Batch, type LateBatch, type Resolver, type Step, stepFor } from "./requests.ts";
+
+/** A cached name that exists, created by this driver, whose ifindex was not read yet. */
+const UNKNOWN_IFINDEX = -1;
 
 /** Where netform keeps its lock and records for the live host. */
 export const RUN_DIR = "/run/netform";
@@ -113,6 +117,7 @@ export class LiveDriver implements Driver {
     try {
       const resolver: Resolver = {
         ifindex: (ns, name) => this.#ifindex(ns, name),
+        nameTaken: (ns, name) => (this.#links.get(ns) ?? this.#dumpLinks(ns)).has(name),
         namespaceFd: (ns) => fds.get(ns),
       };
       // A name being created is not there now: a cached ifindex for it is stale.
@@ -122,6 +127,12 @@ export class LiveDriver implements Driver {
         if (link.peer) this.#links.get(link.peer.namespace)?.delete(link.peer.name);
       }
       this.#run(stepFor(op, resolver), resolver);
+      if (op.op === "link.create") {
+        // There now, under an ifindex not yet read: `#ifindex` dumps again when asked for it.
+        const { link } = op;
+        this.#links.get(link.namespace)?.set(link.name, UNKNOWN_IFINDEX);
+        if (link.peer) this.#links.get(link.peer.namespace)?.set(link.peer.name, UNKNOWN_IFINDEX);
+      }
     } catch (e) {
       // A refusal may leave the kernel otherwise than expected (a half-done setlink, an undo).
       this.#links.clear();
@@ -207,7 +218,7 @@ export class LiveDriver implements Driver {
   /** The ifindex of `name` in `namespace`, from the cached dump; a miss dumps again once. */
   #ifindex(namespace: string, name: string): number | undefined {
     const cached = this.#links.get(namespace)?.get(name);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined && cached !== UNKNOWN_IFINDEX) return cached;
     return this.#dumpLinks(namespace).get(name);
   }
 

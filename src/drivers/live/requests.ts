@@ -83,6 +83,11 @@ export interface Resolver {
   ifindex(namespace: string, name: string): number | undefined;
   /** An open fd of `namespace`'s network namespace, for `IFLA_NET_NS_FD`. */
   namespaceFd(namespace: string): number;
+  /**
+   * Whether a link called `name` is in `namespace`, as far as the resolver knows without asking
+   * the kernel again (a cached dump, plus what was created since). Absent: `ifindex` decides.
+   */
+  nameTaken?(namespace: string, name: string): boolean;
 }
 
 /** Requests sent in order on a socket in `namespace`. */
@@ -302,7 +307,12 @@ export function createLink(spec: LinkSpec, resolve: Resolver): Step {
   attrs.push(attr.nested(IFLA_LINKINFO, info));
   let createName = spec.name;
   let follow: Attr[] = [];
-  if (elsewhere) {
+  // Only a name the socket's namespace has trips 6.1; any other is created under its own name,
+  // which spares the rename and its lookups (they cost a dump of the target namespace each).
+  const quirk = elsewhere &&
+    (resolve.nameTaken?.(socketNs, spec.name) ??
+      resolve.ifindex(socketNs, spec.name) !== undefined);
+  if (quirk) {
     // The order of refusals is the same as for a link created in place: references by name
     // (parent, master) first, then the name's own clash.
     follow = followUpAttrs(spec, resolve, action);
@@ -316,11 +326,11 @@ export function createLink(spec: LinkSpec, resolve: Resolver): Step {
   const create: Request = {
     type: RTM_NEWLINK,
     flags: CREATE,
-    header: ifinfomsg(spec.up && !elsewhere ? upFlags(true) : {}),
+    header: ifinfomsg(spec.up && !quirk ? upFlags(true) : {}),
     attrs,
     action,
   };
-  return elsewhere
+  return quirk
     ? createThenRename(spec, createName, { namespace: socketNs, requests: [create] }, follow)
     : createInPlace(spec, { namespace: socketNs, requests: [create] }, resolve);
 }
