@@ -86,7 +86,7 @@ export async function applyPlan(
     for (const [i, step] of plan.steps.entries()) {
       const predicted = forecast.entries[i];
       // Past what the model could run, the undo comes from the host itself; a plan too long to
-      // model is undone, if it fails, by one restore from the host (see FORECAST_STEP_LIMIT).
+      // model is undone, if it fails, by one restore from the host (see FORECAST_WORK_LIMIT).
       const before = predicted || forecast.skipped ? undefined : view(await driver.observe());
       try {
         await driver.execute(step.operation);
