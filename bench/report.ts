@@ -52,10 +52,6 @@ export function renderMarkdown(r: BenchResults): string {
     "Machine: " + Object.entries(r.machine).map(([k, v]) => `${k} ${v}`).join("; ") + ".",
     "",
   );
-  lines.push(
-    "Other helpers' test suites ran on the same 2 cores at the same time; timings are noisy.",
-    "",
-  );
   const sizeName = (s: BenchResults["sizes"][number]["size"]) =>
     `${s.namespaces} ns / ${s.slaves} slaves / ${s.addresses} addr / ${s.routes} routes`;
   lines.push("## Medians (ms)", "");

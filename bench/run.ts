@@ -75,6 +75,8 @@ async function machine(): Promise<Record<string, string>> {
     kernel: await text("uname", ["-r"]),
     cpu: cpu ?? "unknown",
     cores: String(navigator.hardwareConcurrency),
+    // Other work on the machine moves every figure: say how busy it was when the run began.
+    "load average at start (1/5/15 min)": Deno.loadavg().map((l) => l.toFixed(2)).join(" / "),
     memory: `${Math.round(Deno.systemMemoryInfo().total / 2 ** 30)} GiB`,
     iproute2: await text("ip", ["-V"]),
     deno: Deno.version.deno,
