@@ -28,6 +28,7 @@ import type { Operation } from "../model/operations.ts";
 import type { HostState } from "../model/state.ts";
 import type { IntentLog } from "./apply.ts";
 import { describeOperation } from "./describe.ts";
+import { writeDurably } from "../durable_file.ts";
 
 interface IntentRecord {
   formatVersion: 1;
@@ -69,19 +70,6 @@ export function intentFile(path: string, topology: string): IntentLog {
       await Deno.remove(path).catch(() => {});
     },
   };
-}
-
-/** Writes `text` to `path` through a temporary file, fsynced, then renamed over it. */
-export async function writeDurably(path: string, text: string): Promise<void> {
-  const tmp = `${path}.${Deno.pid}.tmp`;
-  const file = await Deno.open(tmp, { write: true, create: true, truncate: true, mode: 0o644 });
-  try {
-    await file.write(new TextEncoder().encode(text));
-    await file.sync();
-  } finally {
-    file.close();
-  }
-  await Deno.rename(tmp, path);
 }
 
 async function readRecord(path: string): Promise<IntentRecord | undefined> {

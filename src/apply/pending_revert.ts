@@ -25,7 +25,8 @@ import { UsageError } from "../errors.ts";
 import { OperationSchema } from "../plan/codec.ts";
 import type { Operation } from "../model/operations.ts";
 import { runOperations } from "./apply.ts";
-import { intentFile, writeDurably } from "./intent.ts";
+import { intentFile } from "./intent.ts";
+import { writeDurably } from "../durable_file.ts";
 import { describeDifferences, diffDigests, isSame, objectDigests } from "./objects.ts";
 import { scopedState, type ScopeSpec } from "./scope.ts";
 

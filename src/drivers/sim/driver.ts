@@ -8,6 +8,7 @@ import type { Driver, RunFiles } from "../driver.ts";
 import type { Operation } from "../../model/operations.ts";
 import type { HostState } from "../../model/state.ts";
 import { UsageError } from "../../errors.ts";
+import { writeDurably } from "../../durable_file.ts";
 import type { SimKernel } from "./kernel.ts";
 import { observeState } from "./observe.ts";
 import {
@@ -95,14 +96,11 @@ export class SimDriver implements Driver {
 
   /**
    * Writes the snapshot (stable key order, 2-space JSON, trailing newline)
-   * through a temporary file renamed over it, so a process killed while
-   * writing leaves the old snapshot whole, never a torn one.
+   * durably, so a process killed while writing leaves the old snapshot whole.
    */
   async flush(): Promise<void> {
     if (this.stateFile === undefined) return;
-    const tmp = `${this.stateFile}.${Deno.pid}.tmp`;
-    await Deno.writeTextFile(tmp, serializeSnapshot(toSnapshot(this.kernel)));
-    await Deno.rename(tmp, this.stateFile);
+    await writeDurably(this.stateFile, serializeSnapshot(toSnapshot(this.kernel)));
   }
 }
 
