@@ -117,12 +117,13 @@ function compareRoutes(a: Route, x: Parsed, b: Route, y: Parsed): number {
  * its subnet is a secondary (inet_insert_ifa), in the order the kernel keeps them.
  */
 function withSecondaries(addresses: readonly Address[]): Address[] {
+  const parsed = addresses.map((a) => parseCidr(a.cidr));
   return addresses.map((a, i) => {
-    const c = parseCidr(a.cidr);
-    const secondary = c?.family === 4 && addresses.slice(0, i).some((b) => {
-      const o = parseCidr(b.cidr);
-      return o !== undefined && o.family === 4 && o.prefix === c.prefix && contains(o, c);
-    });
+    const c = parsed[i];
+    const secondary = c?.family === 4 &&
+      parsed.slice(0, i).some((o) =>
+        o !== undefined && o.family === 4 && o.prefix === c.prefix && contains(o, c)
+      );
     return {
       cidr: a.cidr,
       protocol: a.protocol,
