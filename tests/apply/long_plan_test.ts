@@ -14,12 +14,11 @@ import {
   forecastWork,
   irreversibleSteps,
 } from "../../src/apply/undo.ts";
-import type { Driver } from "../../src/drivers/driver.ts";
 import { SimDriver } from "../../src/drivers/sim/driver.ts";
-import { ApplyError, KernelError } from "../../src/errors.ts";
+import { ApplyError } from "../../src/errors.ts";
 import type { TopologyInput } from "../../src/manifest/topology.ts";
 import { validateManifestValue } from "../../src/manifest/load.ts";
-import type { Operation } from "../../src/model/operations.ts";
+import { FailingDriver } from "../_failing_driver.ts";
 import { plan } from "../../src/plan/planner.ts";
 
 /** `n` namespaces, each with a veth pair to a shared bridge namespace, addresses and a route. */
@@ -38,26 +37,6 @@ function tenants(n: number): TopologyInput {
   }
   namespaces["sw"] = { links: ports };
   return { name: "long", namespaces } as TopologyInput;
-}
-
-/** A simulator that refuses its `failAt`-th operation. */
-class FailingDriver implements Driver {
-  readonly name = "failing";
-  readonly description = "a simulator that refuses one step";
-  #count = 0;
-  constructor(readonly inner: SimDriver, readonly failAt: number) {}
-  observe() {
-    return this.inner.observe();
-  }
-  execute(operation: Operation): Promise<void> {
-    if (this.#count++ === this.failAt) {
-      return Promise.reject(new KernelError("ENOBUFS", "Injected failure"));
-    }
-    return this.inner.execute(operation);
-  }
-  snapshot() {
-    return this.inner.snapshot();
-  }
 }
 
 const desired = validateManifestValue("long_plan_test.ts", tenants(80));

@@ -11,15 +11,15 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { applyPlan } from "../../src/apply/apply.ts";
 import { forecastUndo } from "../../src/apply/undo.ts";
-import type { Driver } from "../../src/drivers/driver.ts";
 import { SimDriver } from "../../src/drivers/sim/driver.ts";
 import { parseSnapshot } from "../../src/drivers/sim/snapshot.ts";
-import { ApplyError, KernelError } from "../../src/errors.ts";
+import { ApplyError } from "../../src/errors.ts";
 import { validateManifestValue } from "../../src/manifest/load.ts";
 import type { TopologyInput } from "../../src/manifest/topology.ts";
 import type { Operation } from "../../src/model/operations.ts";
 import type { Topology } from "../../src/model/state.ts";
 import type { Plan } from "../../src/plan/plan.ts";
+import { FailingDriver } from "../_failing_driver.ts";
 import { plan, planDestroy } from "../../src/plan/planner.ts";
 import { foreignOperations, type Scenario, scenario } from "./_arbitraries.ts";
 
@@ -32,26 +32,6 @@ const RUNS = (() => {
 })();
 
 const topo = (input: TopologyInput): Topology => validateManifestValue("generated.ts", input);
-
-/** A driver that refuses its `failAt`-th operation (0-based) and passes the rest through. */
-class FailingDriver implements Driver {
-  readonly name = "failing";
-  readonly description = "a simulator that refuses one step";
-  #count = 0;
-  constructor(readonly inner: SimDriver, readonly failAt: number) {}
-  observe() {
-    return this.inner.observe();
-  }
-  execute(operation: Operation): Promise<void> {
-    if (this.#count++ === this.failAt) {
-      return Promise.reject(new KernelError("ENOBUFS", "Injected failure"));
-    }
-    return this.inner.execute(operation);
-  }
-  snapshot() {
-    return this.inner.snapshot();
-  }
-}
 
 async function prepare(s: Scenario): Promise<{ driver: SimDriver; desired: Topology }> {
   const driver = await SimDriver.open();
