@@ -109,6 +109,25 @@ async function show(state: string): Promise<unknown> {
 }
 
 /** Resolves once `file` exists (or fails after `ms`). */
+/** Reads `child`'s stdout until `pattern` appears (then stops reading it; stderr is dropped). */
+async function readUntil(child: Deno.ChildProcess, pattern: RegExp, ms = 20_000): Promise<string> {
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const timer = setTimeout(() => reader.cancel(), ms);
+  let text = "";
+  try {
+    while (!pattern.test(text)) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`the output ended without ${pattern}:\n${text}`);
+      text += value;
+    }
+    return text;
+  } finally {
+    clearTimeout(timer);
+    await reader.cancel();
+    await child.stderr.cancel();
+  }
+}
+
 async function waitForFile(file: string, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
   for (;;) {
@@ -350,9 +369,11 @@ Deno.test("apply --confirm-within: the waiting apply SIGKILLed, the detached rev
     const sim = ["--driver", "sim", "--state", state];
     const before = await show(state);
     const waiting = spawn(["apply", mine, ...sim, "--auto-approve", "--confirm-within", "3s"]);
-    await waitForFile(`${state}.pending-revert.json`);
+    // Killed once the reverter is started: between writing the record and starting it, a kill
+    // leaves only the backstop (the next apply acts on the expired record).
+    await readUntil(waiting, /reverter pid \d+/);
     waiting.kill("SIGKILL");
-    await collect(waiting);
+    await waiting.status;
     const during = await show(state) as { namespaces: Record<string, unknown> };
     assert.ok(during.namespaces.nsa, "applied, waiting for confirmation");
     // The reverter sleeps until the deadline, then takes the lock the dead apply left free.
