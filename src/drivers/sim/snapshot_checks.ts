@@ -147,13 +147,16 @@ export function snapshotIssues(state: SimState): SnapshotIssue[] {
           report(["links", i, "addresses", j, "cidr"], `"${address.cidr}" is not a CIDR`);
           return;
         }
-        const first = seen.get(`${cidr.family}/${cidr.value}`);
+        // The kernel's identity: IPv4 by address and prefix length (inet_insert_ifa; lo may
+        // carry 127.0.0.1/8 and 127.0.0.1/32), IPv6 by address alone (ipv6_add_addr).
+        const key = `${cidr.family}/${cidr.value}` + (cidr.family === 4 ? `/${cidr.prefix}` : "");
+        const first = seen.get(key);
         if (first !== undefined) {
           report(
             ["links", i, "addresses", j, "cidr"],
             `"${address.cidr}" is also addresses[${first}] of "${link.name}"`,
           );
-        } else seen.set(`${cidr.family}/${cidr.value}`, j);
+        } else seen.set(key, j);
       });
     });
 

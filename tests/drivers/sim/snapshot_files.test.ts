@@ -266,15 +266,30 @@ const CASES: Case[] = [
       ),
   },
   {
+    // IPv4 addresses are one per address and prefix length (10.0.0.2/16 could sit beside it).
     name: "an address listed twice on one link",
     text: mutate((s) =>
-      link(s, "ns1", "i1").addresses.push({ cidr: "10.0.0.2/16", protocol: 150 })
+      link(s, "ns1", "i1").addresses.push({ cidr: "10.0.0.2/24", protocol: 150 })
     ),
     expect: (s) =>
       new RegExp(
         `${
           path(`$.namespaces.ns1.links[${at(s, "ns1", "i1")}].addresses[1].cidr`)
-        }: "10.0.0.2/16" is also addresses\\[0\\] of "i1"`,
+        }: "10.0.0.2/24" is also addresses\\[0\\] of "i1"`,
+      ),
+  },
+  {
+    // IPv6 addresses are one per address, whatever the prefix length (ipv6_add_addr).
+    name: "an IPv6 address listed twice on one link with two prefix lengths",
+    text: mutate((s) => {
+      link(s, "ns1", "i1").addresses.push({ cidr: "fd00::2/64", protocol: 150 });
+      link(s, "ns1", "i1").addresses.push({ cidr: "fd00::2/48", protocol: 150 });
+    }),
+    expect: (s) =>
+      new RegExp(
+        `${
+          path(`$.namespaces.ns1.links[${at(s, "ns1", "i1")}].addresses[2].cidr`)
+        }: "fd00::2/48" is also addresses\\[1\\] of "i1"`,
       ),
   },
   {
