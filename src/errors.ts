@@ -205,8 +205,8 @@ export class LockError extends NetformError {
 /** A saved plan was computed from a state that has changed since; names what changed. */
 export class StalePlanError extends NetformError {
   override name = "StalePlanError";
-  constructor(message: string, readonly changed: readonly string[]) {
-    super(message);
+  constructor(message: string, readonly changed: readonly string[], options?: ErrorOptions) {
+    super(message, options);
   }
 }
 

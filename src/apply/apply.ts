@@ -12,9 +12,11 @@ import type { Driver } from "../drivers/driver.ts";
 import { ApplyError, VerifyError } from "../errors.ts";
 import type { LinkChanges, Operation } from "../model/operations.ts";
 import type { HostState } from "../model/state.ts";
-import type { Plan, PlanSummary, Step } from "../plan/plan.ts";
+import type { ForeignSideEffect, Plan, PlanSummary, Step } from "../plan/plan.ts";
 import { plan as planChanges, planDestroy } from "../plan/planner.ts";
 import { describeOperation } from "./describe.ts";
+import { foreignSideEffects } from "./foreign_side_effects.ts";
+import { refuseForeignSideEffects } from "./prepare.ts";
 import { Journal } from "./journal.ts";
 import { describeDifferences, diffStates, isSame } from "./objects.ts";
 import { restoreOperations } from "./restore.ts";
@@ -47,6 +49,13 @@ export interface ApplyOptions {
   scope?: ScopeSpec;
   /** A forecast made earlier for the same steps and state (the plan shown). */
   forecast?: UndoForecast;
+  /**
+   * Run even though the steps delete or change objects the topology does not own. Default:
+   * false, the apply is refused before its first step (see `foreign_side_effects.ts`).
+   */
+  allowCascadeForeign?: boolean;
+  /** The plan's foreign side effects, worked out earlier for the same steps and state. */
+  foreign?: readonly ForeignSideEffect[];
   intent?: IntentLog;
   /**
    * The report's `undo` is needed (confirm or revert). For a plan too long to model step by
@@ -72,9 +81,14 @@ export async function applyPlan(
 ): Promise<ApplyReport> {
   const rollback = options.rollback ?? true;
   const observed = options.observed ?? await driver.observe();
+  const seen = options.scope ? scopedState(observed, options.scope) : observed;
+  refuseForeignSideEffects(
+    plan,
+    options.foreign ?? foreignSideEffects(plan.steps, seen, plan.desired),
+    options.allowCascadeForeign ?? false,
+  );
   // Undo is worked out on the part of the host the topology sees: the steps touch nothing else.
-  const forecast = options.forecast ??
-    forecastUndo(plan.steps, options.scope ? scopedState(observed, options.scope) : observed);
+  const forecast = options.forecast ?? forecastUndo(plan.steps, seen);
   const view = (s: HostState) => (options.scope ? scopedState(s, options.scope) : s);
   const journal = new Journal();
   const started = performance.now();

@@ -8,27 +8,28 @@
  */
 import { createHash } from "node:crypto";
 import type { HostState } from "../model/state.ts";
-import { addressAddress, linkAddress, namespaceAddress, routeAddress } from "../plan/address.ts";
+import { stateEntries, type StateObject } from "../plan/state_objects.ts";
+
+/** Canonical JSON of an object's own attributes (a link's without its addresses). */
+export function objectText(object: StateObject): string {
+  switch (object.type) {
+    case "namespace":
+      return "{}";
+    case "link": {
+      const { addresses: _, ...attributes } = object.link;
+      return canonical(attributes);
+    }
+    case "address":
+      return canonical(object.address);
+    case "route":
+      return canonical(object.route);
+  }
+}
 
 /** Address → canonical JSON of the object's own attributes (addresses apart from links). */
 export function stateObjects(state: HostState): Map<string, string> {
   const out = new Map<string, string>();
-  for (const [namespace, ns] of Object.entries(state.namespaces)) {
-    out.set(namespaceAddress(namespace), "{}");
-    for (const [name, link] of Object.entries(ns.links)) {
-      const { addresses, ...attributes } = link;
-      out.set(linkAddress(namespace, name), canonical(attributes));
-      for (const a of addresses) {
-        out.set(addressAddress(namespace, name, a.cidr), canonical(a));
-      }
-    }
-    for (const route of ns.routes) {
-      // The kernel keeps routes to one prefix through two devices apart (two links in one subnet).
-      const key = routeAddress(namespace, route) +
-        (route.dev !== undefined ? ` dev ${route.dev}` : "");
-      out.set(key, canonical(route));
-    }
-  }
+  for (const [key, object] of stateEntries(state)) out.set(key, objectText(object));
   return out;
 }
 

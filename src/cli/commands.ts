@@ -6,7 +6,13 @@
 import { applyPlan } from "../apply/apply.ts";
 import { intentFile, orphanMarks, pendingIntent } from "../apply/intent.ts";
 import { confirmPending, readPendingRevert } from "../apply/pending_revert.ts";
-import { assertFresh, type PreparedPlan, preparePlan } from "../apply/prepare.ts";
+import {
+  assertFresh,
+  assertReplanned,
+  assertSameForeign,
+  type PreparedPlan,
+  preparePlan,
+} from "../apply/prepare.ts";
 import { openDriver } from "../drivers/open.ts";
 import type { HostState } from "../model/state.ts";
 import { awaitConfirmation } from "./confirm_window.ts";
@@ -16,7 +22,6 @@ import type { Driver } from "../drivers/driver.ts";
 import type { DriverName } from "../drivers/open.ts";
 import { UsageError } from "../errors.ts";
 import { decodePlan, encodePlan, MAX_PLAN_BYTES } from "../plan/codec.ts";
-import type { Plan } from "../plan/plan.ts";
 import { plan as planChanges, planDestroy } from "../plan/planner.ts";
 import { renderApplyResult, renderPlan, shouldUseColor } from "../plan/render.ts";
 import { confirm } from "./confirm.ts";
@@ -53,7 +58,12 @@ export async function validateCommand(
   return 0;
 }
 
-export interface PlanOptions extends HostOptions {
+/** `--allow-cascade-foreign`: see `PreparePlanOptions.allowCascadeForeign`. */
+export interface CascadeOptions {
+  allowCascadeForeign?: boolean;
+}
+
+export interface PlanOptions extends HostOptions, CascadeOptions {
   out?: string;
   detailedExitcode?: boolean;
   destroy?: boolean;
@@ -64,10 +74,11 @@ export async function planCommand(file: string, options: PlanOptions): Promise<E
   const driver = await openHost(out, options);
   const topology = await readManifest(file);
   const observed = await observeForPlan(out, driver);
+  const cascade = cascadeOptions(options);
   const plan = options.destroy
-    ? planDestroy(topology.name, observed)
-    : planChanges(topology, observed);
-  preparePlan(plan, observed);
+    ? planDestroy(topology.name, observed, cascade)
+    : planChanges(topology, observed, cascade);
+  preparePlan(plan, observed, cascade);
   if (options.out !== undefined) {
     await Deno.writeTextFile(options.out, encodePlan(plan));
   }
@@ -106,7 +117,7 @@ async function observeForPlan(out: Output, driver: Driver): Promise<HostState> {
   return observed;
 }
 
-export interface ApplyOptions extends HostOptions {
+export interface ApplyOptions extends HostOptions, CascadeOptions {
   autoApprove?: boolean;
   /** `--no-rollback` sets this to false. */
   rollback?: boolean;
@@ -123,12 +134,17 @@ export async function applyCommand(file: string, options: ApplyOptions): Promise
   return await withHostSession(out, driver, sessionOptions("apply", options), async () => {
     // Planned (or checked) only once the host is ours: it may have changed while we waited.
     const observed = await driver.observe();
-    let plan: Plan;
     if (saved) {
       assertFresh(saved, observed, file);
-      plan = saved;
-    } else plan = planChanges(topology!, observed);
-    return await execute(out, driver, preparePlan(plan, observed), observed, options);
+      assertReplanned(saved, observed, file);
+      // The file lists what it lets go; planning again found the same plan, so the same list.
+      const prepared = preparePlan(saved, observed, { allowCascadeForeign: true });
+      assertSameForeign(saved, prepared.plan, file);
+      return await execute(out, driver, prepared, observed, options);
+    }
+    const cascade = cascadeOptions(options);
+    const plan = planChanges(topology!, observed, cascade);
+    return await execute(out, driver, preparePlan(plan, observed, cascade), observed, options);
   });
 }
 
@@ -138,9 +154,14 @@ export async function destroyCommand(file: string, options: ApplyOptions): Promi
   const driver = await openHost(out, options);
   return await withHostSession(out, driver, sessionOptions("destroy", options), async () => {
     const observed = await driver.observe();
-    const plan = planDestroy(topology.name, observed);
-    return await execute(out, driver, preparePlan(plan, observed), observed, options);
+    const cascade = cascadeOptions(options);
+    const plan = planDestroy(topology.name, observed, cascade);
+    return await execute(out, driver, preparePlan(plan, observed, cascade), observed, options);
   });
+}
+
+function cascadeOptions(options: CascadeOptions): CascadeOptions {
+  return { allowCascadeForeign: options.allowCascadeForeign ?? false };
 }
 
 function sessionOptions(command: string, options: ApplyOptions) {
@@ -187,6 +208,8 @@ async function execute(
     observed,
     forecast,
     scope,
+    allowCascadeForeign: true, // checked by preparePlan, which listed them in the plan
+    foreign: plan.foreign ?? [],
     undoOnSuccess: confirmWithinMs !== undefined,
     ...(files ? { intent: intentFile(files.intent, plan.topology) } : {}),
   });

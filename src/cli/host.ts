@@ -10,14 +10,22 @@ import { parseMemory, parseTimeout } from "../manifest/limits.ts";
 import type { Topology } from "../model/state.ts";
 import type { Output } from "./output.ts";
 
+/** Wraps the driver of each command (see `MainOptions.wrapDriver`); none by default. */
+let driverWrapper: ((driver: Driver) => Driver) | undefined;
+
+export function setDriverWrapper(wrap: ((driver: Driver) => Driver) | undefined): void {
+  driverWrapper = wrap;
+}
+
 export async function openHost(
   out: Output,
   options: { driver: DriverName; state?: string },
 ): Promise<Driver> {
-  const driver = await openDriver(
+  const opened = await openDriver(
     options.driver,
     options.state === undefined ? {} : { state: options.state },
   );
+  const driver = driverWrapper ? driverWrapper(opened) : opened;
   out.driver(driver);
   return driver;
 }

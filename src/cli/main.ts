@@ -18,8 +18,15 @@ import {
   validateCommand,
 } from "./commands.ts";
 import { demoCommand } from "./demo.ts";
-import { setManifestLimits } from "./host.ts";
-import { driverOption, jsonOption, lockTimeoutOption, stateOption } from "./options.ts";
+import type { Driver } from "../drivers/driver.ts";
+import { setDriverWrapper, setManifestLimits } from "./host.ts";
+import {
+  cascadeOption,
+  driverOption,
+  jsonOption,
+  lockTimeoutOption,
+  stateOption,
+} from "./options.ts";
 
 export const VERSION = "0.1.0";
 
@@ -51,6 +58,7 @@ function program(run: (code: Promise<ExitCode>) => void) {
     .option("--out <file>", "save the plan as JSON for `apply <file>`")
     .option("--destroy", "plan the removal of everything the topology owns")
     .option("--detailed-exitcode", "exit 0 with no changes, 1 on error, 2 with changes")
+    .addOption(cascadeOption())
     .action((file, o) => run(planCommand(file, o)));
 
   cli.command("apply").description("change the host to match a manifest or a saved plan")
@@ -63,6 +71,7 @@ function program(run: (code: Promise<ExitCode>) => void) {
       "--confirm-within <duration>",
       "revert unless `netform confirm` (or Enter) confirms within this time, e.g. 60s",
     )
+    .addOption(cascadeOption())
     .action((file, o) => run(applyCommand(file, o)));
 
   cli.command("destroy").description("remove everything the manifest's topology owns")
@@ -71,6 +80,7 @@ function program(run: (code: Promise<ExitCode>) => void) {
     .option("--auto-approve", "do not ask for confirmation")
     .option("--no-rollback", "when a step fails, keep what was done instead of undoing it")
     .addOption(lockTimeoutOption())
+    .addOption(cascadeOption())
     .action((file, o) => run(destroyCommand(file, o)));
 
   cli.command("confirm").description("keep the change an `apply --confirm-within` waits on")
@@ -99,8 +109,18 @@ function program(run: (code: Promise<ExitCode>) => void) {
   return cli;
 }
 
+/** Options of {@linkcode main}, for a program that runs the CLI in its own process. */
+export interface MainOptions {
+  /**
+   * Wraps the driver each command opens (plan, apply, destroy, show, snapshot), e.g. to log
+   * every operation or, in tests, to refuse one. Default: none.
+   */
+  wrapDriver?: (driver: Driver) => Driver;
+}
+
 /** Runs the CLI and returns the exit code. */
-export async function main(args: string[]): Promise<number> {
+export async function main(args: string[], options: MainOptions = {}): Promise<number> {
+  setDriverWrapper(options.wrapDriver);
   let pending: Promise<ExitCode> | undefined;
   try {
     await program((p) => (pending = p)).parseAsync(args, { from: "user" });

@@ -25,6 +25,13 @@ export const lockTimeoutOption = () =>
     "wait this long for another netform applying to the same host (or state file), e.g. 30s",
   ).default("0s");
 
+export const cascadeOption = () =>
+  new Option(
+    "--allow-cascade-foreign",
+    "let the kernel delete or change objects this topology does not own along with its own " +
+      "(listed in the plan); without it such a plan is refused",
+  );
+
 /** Parses `60s`, `2m`, `500ms`, `1h` or a bare number of seconds into milliseconds. */
 export function parseDuration(text: string, option: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());

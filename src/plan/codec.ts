@@ -3,10 +3,11 @@
  * the way back in, because `apply` runs the steps exactly as read.
  *
  * Versioning follows {@linkcode PLAN_FORMAT_VERSION}: a minor bump is additive,
- * a major bump breaking. A reader accepts only the version it was built for
- * (`1.0`) and is strict within it: unknown keys anywhere are an error, not
- * ignored, since a newer netform could have meant something by them that this
- * one would silently skip while changing the host.
+ * a major bump breaking. A reader accepts the version it was built for and every
+ * earlier minor of the same major ({@linkcode READABLE_PLAN_FORMATS}), and is
+ * strict within them: unknown keys anywhere are an error, not ignored, since a
+ * newer netform could have meant something by them that this one would silently
+ * skip while changing the host.
  *
  * @module
  */
@@ -20,7 +21,13 @@ import {
   TopologySchema,
 } from "../model/state.ts";
 import type { Operation } from "../model/operations.ts";
-import { type Change, type Plan, PLAN_FORMAT_VERSION, summarize } from "./plan.ts";
+import {
+  type Change,
+  type Plan,
+  PLAN_FORMAT_VERSION,
+  READABLE_PLAN_FORMATS,
+  summarize,
+} from "./plan.ts";
 import { planIssues } from "./plan_checks.ts";
 
 const name = z.string().min(1);
@@ -128,6 +135,13 @@ export const IrreversibleSchema = z.strictObject({
   reason: z.string(),
 });
 
+export const ForeignSideEffectSchema = z.strictObject({
+  object: z.string().min(1),
+  effect: z.enum(["deleted", "changed", "moved to the root namespace"]),
+  step: z.number().int().min(1),
+  change: z.string(),
+});
+
 export const PlanBasisSchema = z.strictObject({
   fingerprint: z.string().regex(/^sha256:[0-9a-f]{64}$/),
   objects: z.record(z.string(), z.string().regex(/^[0-9a-f]{16}$/)),
@@ -138,7 +152,7 @@ export const PlanBasisSchema = z.strictObject({
  * the plan and that the summary counts the changes.
  */
 export const PlanSchema = z.strictObject({
-  formatVersion: z.literal(PLAN_FORMAT_VERSION),
+  formatVersion: z.enum(READABLE_PLAN_FORMATS),
   kind: z.enum(["apply", "destroy"]),
   topology: z.string(),
   changes: z.array(ChangeSchema),
@@ -146,6 +160,7 @@ export const PlanSchema = z.strictObject({
   summary: PlanSummarySchema,
   desired: TopologySchema,
   irreversible: z.array(IrreversibleSchema).exactOptional(),
+  foreign: z.array(ForeignSideEffectSchema).exactOptional(),
   basis: PlanBasisSchema.exactOptional(),
 }).superRefine((plan, ctx) => {
   const addresses = new Set(plan.changes.map((c) => c.address));
@@ -164,6 +179,24 @@ export const PlanSchema = z.strictObject({
         code: "custom",
         path: ["irreversible", i, "step"],
         message: `is ${entry.step} but the plan has ${plan.steps.length} step(s)`,
+      });
+    }
+  });
+  plan.foreign?.forEach((entry, i) => {
+    const step = plan.steps[entry.step - 1];
+    if (step === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["foreign", i, "step"],
+        message: `is ${entry.step} but the plan has ${plan.steps.length} step(s)`,
+      });
+    } else if (step.change !== entry.change) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["foreign", i, "change"],
+        message: `is ${JSON.stringify(entry.change)} but step ${entry.step} belongs to ${
+          JSON.stringify(step.change)
+        }`,
       });
     }
   });
@@ -216,6 +249,7 @@ export function encodePlan(plan: Plan): string {
     steps: plan.steps.map((s) => ({ change: s.change, operation: sortKeys(s.operation, ["op"]) })),
     desired: sortKeys(plan.desired),
     ...(plan.irreversible !== undefined ? { irreversible: plan.irreversible } : {}),
+    ...(plan.foreign !== undefined ? { foreign: plan.foreign } : {}),
     ...(plan.basis !== undefined ? { basis: sortKeys(plan.basis) } : {}),
   };
   return JSON.stringify(canonical, null, 2) + "\n";
@@ -277,16 +311,17 @@ export function decodePlan(text: string, source: string): Plan {
   }
 
   const version = (data as Record<string, unknown>).formatVersion;
-  if (version !== PLAN_FORMAT_VERSION) {
+  if (!(READABLE_PLAN_FORMATS as readonly unknown[]).includes(version)) {
     if (version === undefined) return fail(`formatVersion: is missing (not a netform plan?)`);
-    const supported = `this netform reads plan format ${PLAN_FORMAT_VERSION}`;
+    const supported = `this netform reads plan formats ${READABLE_PLAN_FORMATS.join(", ")}`;
     const m = typeof version === "string" ? /^(\d+)\.(\d+)$/.exec(version) : null;
     if (m === null) {
       return fail(`formatVersion: ${JSON.stringify(version)} is not a version; ${supported}`);
     }
-    const [major] = PLAN_FORMAT_VERSION.split(".");
-    const which = m[1] === major ? "newer" : "unsupported";
-    return fail(`plan format ${version} is ${which}; ${supported}`);
+    const [major, minor] = PLAN_FORMAT_VERSION.split(".").map(Number);
+    // A later minor of this major could be read by a newer netform; another major is another format.
+    const newer = Number(m[1]) === major && Number(m[2]) > minor!;
+    return fail(`plan format ${version} is ${newer ? "newer" : "unsupported"}; ${supported}`);
   }
 
   const result = PlanSchema.safeParse(data);

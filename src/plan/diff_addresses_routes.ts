@@ -114,7 +114,8 @@ export function diffAddresses(ctx: PlanContext): void {
           });
         }
       }
-      // Secondaries that stay while their primary is deleted: the kernel deletes them anyway.
+      // Secondaries the topology wants while their primary is deleted: the kernel deletes
+      // them anyway, so they are added again.
       for (const [secondary, primary] of primaries) {
         const p = link.addresses.find((x) => x.cidr === primary)!;
         const s = link.addresses.find((x) => x.cidr === secondary)!;
@@ -126,12 +127,8 @@ export function diffAddresses(ctx: PlanContext): void {
           );
           continue;
         }
-        throw new PlanError(
-          `Cannot delete address "${primary}" of link "${name}" in namespace "${namespace}": ` +
-            `the kernel would delete its secondary "${secondary}" with it, which the topology ` +
-            `does not own; delete that address first or add it to the topology`,
-          [addressAddress(namespace, name, secondary)],
-        );
+        // A secondary the topology does not own goes too: the plan's foreign side effects
+        // (worked out on the model of the kernel, see apply/foreign_side_effects.ts) name it.
       }
     }
   }

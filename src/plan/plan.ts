@@ -9,7 +9,10 @@ import type { Operation } from "../model/operations.ts";
 import type { Topology } from "../model/state.ts";
 
 /** Bump the minor version for additive changes, the major for breaking ones. */
-export const PLAN_FORMAT_VERSION = "1.1";
+export const PLAN_FORMAT_VERSION = "1.2";
+/** Versions a reader of this version reads: every earlier minor of its major (all additive). */
+export const READABLE_PLAN_FORMATS = ["1.0", "1.1", "1.2"] as const;
+export type PlanFormatVersion = typeof READABLE_PLAN_FORMATS[number];
 
 export type Action = "create" | "update" | "replace" | "delete" | "import";
 export type ResourceType = "namespace" | "link" | "address" | "route";
@@ -49,6 +52,21 @@ export interface Irreversible {
 }
 
 /**
+ * An object this topology does not own that a step deletes or changes as a side effect (the
+ * kernel's cascade: a namespace takes everything in it, a link its addresses and the routes
+ * through it). Listed only in a plan made with `--allow-cascade-foreign`; without it such a plan
+ * is refused.
+ */
+export interface ForeignSideEffect {
+  /** The object's address (`address.ns1.v0["10.9.0.1/24"]`). */
+  object: string;
+  effect: "deleted" | "changed" | "moved to the root namespace";
+  /** 1-based position in `steps` of the step that does it. */
+  step: number;
+  change: string;
+}
+
+/**
  * What a saved plan was computed from: a digest of every object the
  * topology's scope sees (see `src/apply/scope.ts`), so `apply plan.json` can
  * tell that the host changed since, and which objects did.
@@ -73,7 +91,7 @@ export interface PlanSummary {
 }
 
 export interface Plan {
-  formatVersion: typeof PLAN_FORMAT_VERSION;
+  formatVersion: PlanFormatVersion;
   /** `apply` converges to the manifest; `destroy` removes what the topology owns. */
   kind: "apply" | "destroy";
   topology: string;
@@ -89,6 +107,11 @@ export interface Plan {
   desired: Topology;
   /** Steps whose undo is not exact, worked out before anything runs (empty: all exact). */
   irreversible?: Irreversible[];
+  /**
+   * Objects not owned by the topology that the steps delete or change (empty or absent: none).
+   * Added in 1.2.
+   */
+  foreign?: ForeignSideEffect[];
   /** The observed state the plan was computed from (set on plans shown or saved by the CLI). */
   basis?: PlanBasis;
 }

@@ -17,7 +17,8 @@ import type { HostState, IpvlanPort, Link, LinkRef, Topology } from "../model/st
 import { linkAddress, namespaceAddress } from "./address.ts";
 import { cascade, indexDependents, linkKey, type Removal } from "./cascade.ts";
 import { isVirtual, KIND_RULES, kindMatches, linkAttributes, refText } from "./link_rules.ts";
-import { linkOwner, namespaceOwner } from "./ownership.ts";
+import { isForeign, linkOwner, namespaceOwner } from "./ownership.ts";
+import { stateEntries } from "./state_objects.ts";
 import { dependencyDepths, orderSteps, type PendingStep } from "./order.ts";
 import { type Change, type Plan, PLAN_FORMAT_VERSION, summarize } from "./plan.ts";
 import { diffAddresses, diffRoutes } from "./diff_addresses_routes.ts";
@@ -34,6 +35,8 @@ export interface PlanContext {
   /** Observed state with the removals applied and fresh namespaces added. */
   remaining: HostState;
   removal: Removal;
+  /** See {@linkcode PlanOptions.allowCascadeForeign}. */
+  allowCascadeForeign: boolean;
   changes: Change[];
   steps: PendingStep[];
   /** Depth of each link key in the creation graph. */
@@ -43,6 +46,16 @@ export interface PlanContext {
 export interface PlanOptions {
   /** `destroy` plans remove everything the topology owns. Default: `apply`. */
   kind?: "apply" | "destroy";
+  /**
+   * Adopt namespaces and links that hold objects the topology does not declare (named in the
+   * import's reason). Default: false, such a plan is refused naming them.
+   *
+   * The planner plans cascades whoever owns what they reach; what they would do to foreign
+   * objects is found and refused (or, with this option given to `preparePlan` and
+   * `applyPlan`, listed) by running the steps on the model of the kernel
+   * (`apply/foreign_side_effects.ts`).
+   */
+  allowCascadeForeign?: boolean;
 }
 
 /** Plans the changes that take `observed` to `desired`. */
@@ -51,7 +64,7 @@ export function plan(desired: Topology, observed: HostState, options: PlanOption
   const dependents = indexDependents(observed);
   const candidates = findRemovals(desired, observed);
   const removal = cascade(observed, dependents, candidates);
-  refuseForeignVictims(observed, removal, topology);
+  const allowCascadeForeign = options.allowCascadeForeign ?? false;
 
   const remaining = withoutRemoved(observed, removal);
   for (const namespace of Object.keys(desired.namespaces)) {
@@ -65,6 +78,7 @@ export function plan(desired: Topology, observed: HostState, options: PlanOption
     observed,
     remaining,
     removal,
+    allowCascadeForeign,
     changes: [],
     steps: [],
     depthOf: (namespace, name) => depths.get(`${namespace}/${name}`) ?? 0,
@@ -90,12 +104,16 @@ export function plan(desired: Topology, observed: HostState, options: PlanOption
 }
 
 /** Plans the removal of everything `topology` owns. */
-export function planDestroy(topology: string, observed: HostState): Plan {
+export function planDestroy(
+  topology: string,
+  observed: HostState,
+  options: Omit<PlanOptions, "kind"> = {},
+): Plan {
   const empty: Topology = {
     name: topology,
     namespaces: { [ROOT_NAMESPACE]: { links: {}, routes: [] } },
   };
-  return plan(empty, observed, { kind: "destroy" });
+  return plan(empty, observed, { ...options, kind: "destroy" });
 }
 
 const TYPE_ORDER = { namespace: 0, link: 1, address: 2, route: 3 } as const;
@@ -182,21 +200,6 @@ function describe(link: Link): string {
   return detail ? `${link.kind} link (${detail})` : `${link.kind} link`;
 }
 
-/** The kernel would delete these along with our objects; refuse if any is not ours. */
-function refuseForeignVictims(observed: HostState, removal: Removal, topology: string): void {
-  for (const { ref, cause } of removal.links.values()) {
-    if (removal.namespaces.has(ref.namespace)) continue; // contents of a namespace we own
-    const link = observed.namespaces[ref.namespace]!.links[ref.name]!;
-    if (linkOwner(link, topology).kind !== "this") {
-      throw new PlanError(
-        `Cannot remove ${cause}: the kernel would also delete link "${ref.name}" in namespace ` +
-          `"${ref.namespace}", which this topology does not own`,
-        [cause, linkAddress(ref.namespace, ref.name)],
-      );
-    }
-  }
-}
-
 /** Creation depth of every desired link: parents, bridges and peers' namespaces first. */
 function linkDepths(desired: Topology): Map<string, number> {
   const keys: string[] = [];
@@ -257,6 +260,7 @@ function diffNamespaces(ctx: PlanContext): void {
       });
     } else if (namespaceOwner(observed, namespace, topology).kind === "none") {
       // Adopted by marking its lo, which the link diff of `lo` does.
+      const foreign = adoptionAllowed(ctx, `namespace "${namespace}"`, namespace);
       ctx.changes.push({
         address,
         type: "namespace",
@@ -265,7 +269,8 @@ function diffNamespaces(ctx: PlanContext): void {
         before: { name: namespace },
         after: { name: namespace },
         replacePaths: [],
-        reason: "it exists and is not owned; its lo will carry the ownership alias",
+        reason: "it exists and is not owned; its lo will carry the ownership alias" +
+          (foreign.length > 0 ? `; it also holds ${foreign.join(", ")}, not declared` : ""),
       });
     }
   }
@@ -359,6 +364,9 @@ function diffLinks(ctx: PlanContext, replaced: Map<string, string[]>): void {
       if (Object.keys(changes).length === 0) continue;
       const adopting = changes.alias !== undefined && isVirtual(want.kind) &&
         linkOwner(have, topology).kind === "none";
+      const foreign = adopting && name !== "lo"
+        ? adoptionAllowed(ctx, `link "${name}" in namespace "${namespace}"`, namespace, name)
+        : [];
       const after = { ...have, ...withoutNulls(changes), ipvlan: have.ipvlan } as Link;
       if (changes.master === null) delete after.master;
       ctx.changes.push({
@@ -370,7 +378,8 @@ function diffLinks(ctx: PlanContext, replaced: Map<string, string[]>): void {
         after: linkAttributes(after),
         replacePaths: [],
         reason: adopting
-          ? "it exists and matches; it will be marked as owned"
+          ? "it exists and matches; it will be marked as owned" +
+            (foreign.length > 0 ? `; it also carries ${foreign.join(", ")}, not declared` : "")
           : `${Object.keys(changes).join(" and ")} differ`,
       });
       ctx.steps.push({
@@ -380,6 +389,47 @@ function diffLinks(ctx: PlanContext, replaced: Map<string, string[]>): void {
       });
     }
   }
+}
+
+/**
+ * What adopting a namespace (or link `name` in it) would bring under the topology without the
+ * topology declaring it: links, addresses and routes that are neither owned, declared nor the
+ * kernel's own. Once adopted, destroy deletes the namespace (or link) and the kernel takes
+ * these with it, so adopting is refused unless foreign cascades are allowed, and then they are
+ * named in the plan.
+ *
+ * @throws {PlanError} naming them, unless `ctx.allowCascadeForeign`.
+ */
+function adoptionAllowed(
+  ctx: PlanContext,
+  what: string,
+  namespace: string,
+  name?: string,
+): string[] {
+  const ns = ctx.observed.namespaces[namespace];
+  if (!ns) return [];
+  const foreign: string[] = [];
+  for (const [key, object] of stateEntries({ namespaces: { [namespace]: ns } })) {
+    if (object.type === "namespace") continue;
+    if (name !== undefined) {
+      const on = object.type === "address"
+        ? object.name
+        : object.type === "route"
+        ? object.route.dev
+        : undefined;
+      if (on !== name) continue;
+    }
+    if (isForeign(ctx.observed, object, ctx.desired)) foreign.push(key);
+  }
+  if (foreign.length === 0 || ctx.allowCascadeForeign) return foreign;
+  const shown = foreign.slice(0, 12).join(", ") +
+    (foreign.length > 12 ? `, and ${foreign.length - 12} more` : "");
+  throw new PlanError(
+    `Cannot adopt ${what}: it holds ${foreign.length} object(s) this topology does not ` +
+      `declare, which destroy would delete with it: ${shown}; declare them in the topology to ` +
+      `adopt them too, remove them, use another name, or pass --allow-cascade-foreign`,
+    foreign,
+  );
 }
 
 function withoutNulls(changes: LinkChanges): Partial<Link> {
@@ -464,23 +514,16 @@ function diffIpvlanPorts(ctx: PlanContext): void {
       const slaves = (slavesNow.get(`${namespace}/${name}`) ?? []).filter((s) =>
         remaining.namespaces[s.namespace]!.links[s.name]!.kind === "ipvlan"
       );
-      const foreign = slaves.find((s) =>
-        linkOwner(remaining.namespaces[s.namespace]!.links[s.name], topology).kind !== "this"
-      );
       const address = linkAddress(namespace, name);
-      if (foreign) {
-        throw new PlanError(
-          `Cannot change the ipvlan mode of "${name}" in namespace "${namespace}" to ` +
-            `${want.ipvlan.mode} ${want.ipvlan.flags}: the kernel keeps it per master, and slave ` +
-            `"${foreign.name}" in namespace "${foreign.namespace}" is not owned by this topology`,
-          [address, linkAddress(foreign.namespace, foreign.name)],
-        );
-      }
       showPortChange(ctx, namespace, name, have, want.ipvlan, {
         alone: "ipvlan mode and flags differ (they apply to every slave of this master)",
         added: "ipvlan port settings differ",
       });
-      const via = slaves[0]!;
+      // Sent through a slave of our own where there is one. Foreign slaves change too: the
+      // plan's foreign side effects name them (apply/foreign_side_effects.ts).
+      const via = slaves.find((s) =>
+        linkOwner(remaining.namespaces[s.namespace]!.links[s.name], topology).kind === "this"
+      ) ?? slaves[0]!;
       ctx.steps.push({
         change: address,
         operation: {

@@ -89,6 +89,15 @@ export function renderPlan(plan: Plan, options: RenderOptions = {}): string {
       ...plan.irreversible.map((i) => `  step ${i.step} (${i.change}): ${i.reason}`),
     );
   }
+  if (plan.foreign !== undefined && plan.foreign.length > 0) {
+    out.push(
+      "",
+      c.bold(
+        c.red("Objects this topology does not own that go with it (--allow-cascade-foreign):"),
+      ),
+      ...plan.foreign.map((f) => `  ${f.object}: ${f.effect} by step ${f.step} (${f.change})`),
+    );
+  }
   return out.join("\n") + "\n";
 }
 

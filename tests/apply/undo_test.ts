@@ -47,7 +47,19 @@ Deno.test("a physical NIC in a deleted namespace cannot be given back, and the p
   driver.kernel.addPhysical("lab", "enp9s0", { mac: "52:54:00:aa:bb:cc", mtu: 1500, up: true });
   driver.kernel.updateLink("lab", "lo", { alias: "netform:lab" });
   const destroy = planDestroy("lab", await driver.observe());
-  preparePlan(destroy, await driver.observe());
+  // The NIC is not the topology's: destroying its namespace moves it, which must be allowed.
+  const observed = await driver.observe();
+  assert.throws(
+    () => preparePlan(destroy, observed),
+    /would also delete or change 1 object\(s\) this topology does not own: link\.lab\.enp9s0 \(moved to the root namespace by step 1, namespace\.lab\)/,
+  );
+  preparePlan(destroy, observed, { allowCascadeForeign: true });
+  assert.deepEqual(destroy.foreign, [{
+    object: "link.lab.enp9s0",
+    effect: "moved to the root namespace",
+    step: 1,
+    change: "namespace.lab",
+  }]);
   assert.equal(destroy.irreversible!.length, 1);
   assert.match(destroy.irreversible![0]!.reason, /^the undo cannot give back .*link\.lab\.enp9s0/);
 });

@@ -202,7 +202,7 @@ Deno.test("plan --json prints only parseable JSON on stdout, and a plan saved wi
     const run = await netform(["plan", ...sim, "--json", "--out", saved, EXAMPLE]);
     assertExit(run, 0, "plan --json --out");
     const plan = JSON.parse(run.stdout);
-    assert.equal(plan.formatVersion, "1.1");
+    assert.equal(plan.formatVersion, "1.2");
     assert.equal(plan.kind, "apply");
     assert.equal(plan.topology, "howto-two-namespaces");
     assert.deepEqual(plan.summary, { import: 0, add: 8, change: 3, destroy: 0 });

@@ -12,6 +12,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { HostLock } from "../../src/apply/lock.ts";
+import type { Driver } from "../../src/drivers/driver.ts";
+import { cli, stepCount } from "../_cli_in_process.ts";
+import { FailingDriver } from "../_failing_driver.ts";
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const MOD_URL = new URL("../../mod.ts", import.meta.url).href;
@@ -288,37 +291,30 @@ Deno.test("a saved plan is refused once what it was planned from changed, naming
 Deno.test("a failing step rolls back what was done and says so; --no-rollback keeps it and says exactly what it is", async () => {
   await withTempDir(async (dir) => {
     const state = join(dir, "host.json");
-    const planFile = join(dir, "plan.json");
     const mine = await vethManifest(dir, "mine", "nsa");
     const sim = ["--driver", "sim", "--state", state];
-    assertExit(await netform(["plan", mine, ...sim, "--out", planFile]), 0, "plan --out");
-    // The same plan, with one more step the kernel refuses: a link that does not exist.
-    const plan = JSON.parse(await Deno.readTextFile(planFile));
-    plan.steps.push({
-      change: "link.nsa.a0",
-      operation: { op: "link.update", namespace: "nsa", name: "nope0", changes: { up: true } },
-    });
-    await Deno.writeTextFile(planFile, JSON.stringify(plan));
+    // The driver refuses the last step of the plan; the rest, and the undo, run on the simulator.
+    const steps = await stepCount([mine, ...sim]);
+    const failLast = { wrapDriver: (d: Driver) => new FailingDriver(d, steps - 1) };
     const before = await show(state);
 
-    const rolled = await netform(["apply", planFile, ...sim, "--auto-approve"]);
-    assertExit(rolled, 1, "apply with rollback");
+    const rolled = await cli(["apply", mine, ...sim, "--auto-approve"], failLast);
+    assert.equal(rolled.code, 1, rolled.output);
     assert.match(
-      rolled.stderr,
-      /step \d+ of \d+ failed \(change up of "nope0" in namespace "nsa"\)/,
+      rolled.output,
+      new RegExp(`step ${steps} of ${steps} failed \\(.*\\): Injected failure`),
     );
-    assert.match(rolled.stderr, /Rolled back: the host is as it was before the apply/);
-    assert.match(rolled.stderr, /Done: create namespace "nsa"; .*Undone: .*create namespace "nsa"/);
+    assert.match(rolled.output, /Rolled back: the host is as it was before the apply/);
+    assert.match(rolled.output, /Done: create namespace "nsa"; .*Undone: .*create namespace "nsa"/);
     assert.deepEqual(await show(state), before);
 
-    const kept = await netform(["apply", planFile, ...sim, "--auto-approve", "--no-rollback"]);
-    assertExit(kept, 1, "apply with --no-rollback");
+    const kept = await cli(["apply", mine, ...sim, "--auto-approve", "--no-rollback"], failLast);
+    assert.equal(kept.code, 1, kept.output);
     assert.match(
-      kept.stderr,
+      kept.output,
       /Rollback is off \(--no-rollback\): the \d+ step\(s\) done before it are kept/,
     );
-    assert.match(kept.stderr, /partly changed: .*added link\.nsa\.a0; .*added namespace\.nsa; /);
-    assert.match(kept.stderr, /added route\.nsa\.main\["10\.78\.0\.0\/24"\] dev a0/);
+    assert.match(kept.output, /partly changed: .*added link\.nsa\.a0; .*added namespace\.nsa; /);
     const now = await show(state) as { namespaces: Record<string, unknown> };
     assert.ok(now.namespaces.nsa, "the partial state is kept");
   });

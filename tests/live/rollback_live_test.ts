@@ -1,6 +1,7 @@
 /**
- * Rollback on this machine's kernel: a saved plan with one more step the kernel refuses is
- * applied through the CLI (`main()` in this process). The apply rolls back and the host is as
+ * Rollback on this machine's kernel: an apply and a destroy through the CLI (`main()` in this
+ * process) whose last step is refused (the driver is wrapped to refuse it; every other step and
+ * every undo goes to the kernel). The apply rolls back and the host is as
  * before, as netform and `ip` see it; the same for a destroy plan, whose undo creates the
  * namespaces, links, addresses and routes again, after which the topology is converged again.
  * `ip` sees the same links, addresses and routes, except what the plan names as not restorable
@@ -11,7 +12,9 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { main } from "../../src/cli/main.ts";
+import type { Driver } from "../../src/drivers/driver.ts";
+import { cli, stepCount } from "../_cli_in_process.ts";
+import { FailingDriver } from "../_failing_driver.ts";
 import { hostSnapshot, leftoverNamespaces, removeNamespaces, uniquePrefix } from "./_unique.ts";
 
 const MOD_URL = new URL("../../mod.ts", import.meta.url).href;
@@ -43,24 +46,6 @@ export default topology({
 `;
 }
 
-async function cli(args: string[]): Promise<{ code: number; output: string }> {
-  const chunks: string[] = [];
-  const out = Deno.stdout.writeSync;
-  const err = Deno.stderr.writeSync;
-  const capture = (bytes: Uint8Array) => {
-    chunks.push(new TextDecoder().decode(bytes));
-    return bytes.length;
-  };
-  Deno.stdout.writeSync = capture;
-  Deno.stderr.writeSync = capture;
-  try {
-    return { code: await main(args), output: chunks.join("") };
-  } finally {
-    Deno.stdout.writeSync = out;
-    Deno.stderr.writeSync = err;
-  }
-}
-
 /** `ip -o link` and `ip -o addr` of every namespace with `prefix`, ifindexes and MACs left out. */
 async function witness(prefix: string): Promise<string> {
   const lines: string[] = [];
@@ -85,26 +70,9 @@ async function witness(prefix: string): Promise<string> {
   return lines.sort().join("\n");
 }
 
-/**
- * Saves the plan for `args` with one more step that the kernel refuses: the last step once more
- * (its object exists, or is gone, by then), filed under the same change as a plan file must.
- */
-async function planWithFailingStep(dir: string, file: string, destroy: boolean) {
-  const out = join(dir, destroy ? "destroy.json" : "apply.json");
-  const planned = await cli([
-    "plan",
-    file,
-    "--driver",
-    "live",
-    "--out",
-    out,
-    ...(destroy ? ["--destroy"] : []),
-  ]);
-  assert.equal(planned.code, 0, planned.output);
-  const plan = JSON.parse(await Deno.readTextFile(out));
-  plan.steps.push(structuredClone(plan.steps.at(-1)));
-  await Deno.writeTextFile(out, JSON.stringify(plan));
-  return { out, plan };
+/** Refuses the last of the `steps` operations of the command: its first `steps - 1` are done. */
+function failingLast(steps: number) {
+  return { wrapDriver: (driver: Driver) => new FailingDriver(driver, steps - 1) };
 }
 
 Deno.test({
@@ -120,8 +88,8 @@ Deno.test({
       await Deno.writeTextFile(file, manifest(prefix));
       const live = ["--driver", "live", "--auto-approve", "--lock-timeout", "120s"];
 
-      const apply = await planWithFailingStep(dir, file, false);
-      const failed = await cli(["apply", apply.out, ...live]);
+      const applySteps = await stepCount([file, "--driver", "live"]);
+      const failed = await cli(["apply", file, ...live], failingLast(applySteps));
       assert.equal(failed.code, 1, failed.output);
       assert.match(failed.output, /Rolled back: the host is as it was before the apply/);
       assert.match(failed.output, new RegExp(`Undone: .*create namespace "${prefix}gw"`));
@@ -129,9 +97,9 @@ Deno.test({
 
       assert.equal((await cli(["apply", file, ...live])).code, 0);
       const applied = await witness(prefix);
-      const destroy = await planWithFailingStep(dir, file, true);
-      assert.ok(destroy.plan.irreversible.length > 0, "deleting namespaces is named as inexact");
-      const refused = await cli(["apply", destroy.out, ...live]);
+      const destroySteps = await stepCount([file, "--driver", "live", "--destroy"]);
+      const refused = await cli(["destroy", file, ...live], failingLast(destroySteps));
+      assert.match(refused.output, /Steps that a rollback cannot undo exactly:/);
       assert.equal(refused.code, 1, refused.output);
       assert.match(refused.output, /Rolled back: the host is as it was before the apply/);
       assert.equal(await witness(prefix), applied, "ip sees the same links, addresses and routes");

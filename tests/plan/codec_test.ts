@@ -246,12 +246,28 @@ Deno.test("JSON that is not an object is refused", () => {
 
 Deno.test("a plan of another major format version is refused, naming the supported one", () => {
   const message = decodeError({ ...json(), formatVersion: "2.0" });
-  assert.match(message, /plan format 2\.0 is unsupported; this netform reads plan format 1\.1;/);
+  assert.match(
+    message,
+    /plan format 2\.0 is unsupported; this netform reads plan formats 1\.0, 1\.1, 1\.2;/,
+  );
 });
 
 Deno.test("a plan of a newer minor format version is refused, naming the supported one", () => {
-  const message = decodeError({ ...json(), formatVersion: "1.2" });
-  assert.match(message, /plan format 1\.2 is newer; this netform reads plan format 1\.1;/);
+  const message = decodeError({ ...json(), formatVersion: "1.3" });
+  assert.match(
+    message,
+    /plan format 1\.3 is newer; this netform reads plan formats 1\.0, 1\.1, 1\.2;/,
+  );
+});
+
+Deno.test("a plan of an earlier minor format version is read", () => {
+  for (const version of ["1.0", "1.1"]) {
+    const { foreign: _, ...earlier } = json();
+    assert.equal(
+      decodePlan(JSON.stringify({ ...earlier, formatVersion: version }), "p").formatVersion,
+      version,
+    );
+  }
 });
 
 Deno.test("a file without a format version is not taken for a plan", () => {

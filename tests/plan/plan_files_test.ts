@@ -58,12 +58,12 @@ const CASES: Case[] = [
   {
     name: "a major format version this netform does not read",
     text: mutate((p) => (p.formatVersion = "2.0")),
-    expect: /: plan format 2\.0 is unsupported; this netform reads plan format 1\.1/,
+    expect: /: plan format 2\.0 is unsupported; this netform reads plan formats 1\.0, 1\.1, 1\.2/,
   },
   {
     name: "a newer minor format version",
-    text: mutate((p) => (p.formatVersion = "1.2")),
-    expect: /: plan format 1\.2 is newer; this netform reads plan format 1\.1/,
+    text: mutate((p) => (p.formatVersion = "1.3")),
+    expect: /: plan format 1\.3 is newer; this netform reads plan formats 1\.0, 1\.1, 1\.2/,
   },
   {
     name: "a format version that is not a version",

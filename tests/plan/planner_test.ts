@@ -185,46 +185,6 @@ Deno.test("plan() refuses to manage a link another topology owns", async () => {
   assert.throws(() => plan(topo(input), observed), /owned by topology "other"/);
 });
 
-Deno.test("plan() refuses to delete a master when the kernel would take a foreign slave with it", async () => {
-  const driver = await applied({
-    name: "t",
-    namespaces: { root: { links: { d0: { kind: "dummy" } } } },
-  });
-  await driver.execute({
-    op: "link.create",
-    link: {
-      namespace: "root",
-      name: "foreign",
-      kind: "macvlan",
-      up: true,
-      parent: { namespace: "root", name: "d0" },
-      macvlanMode: "bridge",
-    },
-  });
-  const observed = await driver.observe();
-  assert.throws(() => planDestroy("t", observed), /would also delete link "foreign"/);
-});
-
-Deno.test("plan() refuses to change the ipvlan mode of a port that carries a foreign slave", async () => {
-  const driver = await applied(twoSlaves("l2"));
-  await driver.execute({
-    op: "link.create",
-    link: {
-      namespace: "root",
-      name: "theirs",
-      kind: "ipvlan",
-      up: true,
-      parent: { namespace: "root", name: "eth0" },
-      ipvlan: { mode: "l2", flags: "bridge" },
-    },
-  });
-  const observed = await driver.observe();
-  assert.throws(
-    () => plan(topo(twoSlaves("l3")), observed),
-    /slave "theirs" in namespace "root" is not owned/,
-  );
-});
-
 Deno.test("plan() refuses an existing link that is not there", async () => {
   const input: TopologyInput = {
     name: "t",
