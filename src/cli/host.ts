@@ -12,12 +12,12 @@ import type { Output } from "./output.ts";
 
 export async function openHost(
   out: Output,
-  options: { driver: DriverName; state?: string },
+  options: { driver: DriverName; state?: string; stateInit?: boolean },
 ): Promise<Driver> {
-  const driver = await openDriver(
-    options.driver,
-    options.state === undefined ? {} : { state: options.state },
-  );
+  const driver = await openDriver(options.driver, {
+    ...(options.state === undefined ? {} : { state: options.state }),
+    ...(options.stateInit ? { stateInit: true } : {}),
+  });
   out.driver(driver);
   return driver;
 }
