@@ -51,25 +51,7 @@ export async function writeDurably(
   text: string,
   options: WriteOptions = {},
 ): Promise<void> {
-  const named = `${options.what ?? "the file"} "${path}"`;
-  const target = await followLinks(path, named);
-  const what = target === path ? named : `${named} (a symbolic link to "${target}")`;
-  const existing = await lstatOrUndefined(target);
-  if (existing && !existing.isFile) {
-    throw new UsageError(
-      `Cannot write ${what}: it is ${
-        kindOf(existing)
-      }, not a regular file; choose a path that is a regular file or does not exist yet`,
-    );
-  }
-  const mode = existing?.mode === null || existing === undefined ? 0o644 : existing.mode & 0o7777;
-  if (existing && (mode & 0o222) === 0) {
-    throw new UsageError(
-      `Cannot write ${what}: it is read-only (mode ${
-        mode.toString(8).padStart(4, "0")
-      }); make it writable (chmod u+w "${target}"), or choose another path`,
-    );
-  }
+  const { target, what, existing, mode } = await checkWritable(path, options);
   await sweepStaleTemporaries(target);
   const tmp = `${target}.${Deno.pid}.tmp`;
   let file: Deno.FsFile | undefined;
@@ -95,6 +77,41 @@ export async function writeDurably(
     );
   }
   await syncDirectory(dirname(target));
+}
+
+/**
+ * Where a write to `path` lands and with which mode, after the checks that
+ * need no writing: links followed, an existing target a regular file with a
+ * write permission bit. Lets a caller refuse before it does any work.
+ *
+ * @throws {UsageError} naming the file, what is wrong and what to do.
+ */
+export async function checkWritable(path: string, options: WriteOptions = {}): Promise<{
+  target: string;
+  what: string;
+  existing: Deno.FileInfo | undefined;
+  mode: number;
+}> {
+  const named = `${options.what ?? "the file"} "${path}"`;
+  const target = await followLinks(path, named);
+  const what = target === path ? named : `${named} (a symbolic link to "${target}")`;
+  const existing = await lstatOrUndefined(target, named);
+  if (existing && !existing.isFile) {
+    throw new UsageError(
+      `Cannot write ${what}: it is ${
+        kindOf(existing)
+      }, not a regular file; choose a path that is a regular file or does not exist yet`,
+    );
+  }
+  const mode = existing?.mode === null || existing === undefined ? 0o644 : existing.mode & 0o7777;
+  if (existing && (mode & 0o222) === 0) {
+    throw new UsageError(
+      `Cannot write ${what}: it is read-only (mode ${
+        mode.toString(8).padStart(4, "0")
+      }); make it writable (chmod u+w "${target}"), or choose another path`,
+    );
+  }
+  return { target, what, existing, mode };
 }
 
 /** Creates `tmp` exclusively; a leftover of our own pid (a reused pid) is replaced. */
@@ -129,7 +146,7 @@ async function syncDirectory(dir: string): Promise<void> {
 export async function followLinks(path: string, what = `"${path}"`): Promise<string> {
   let current = path;
   for (let hops = 0; hops <= MAX_LINKS; hops++) {
-    const info = await lstatOrUndefined(current);
+    const info = await lstatOrUndefined(current, what);
     if (info === undefined || !info.isSymlink) return current;
     const link = await Deno.readLink(current);
     current = isAbsolute(link) ? link : join(dirname(current), link);
@@ -139,14 +156,12 @@ export async function followLinks(path: string, what = `"${path}"`): Promise<str
   );
 }
 
-async function lstatOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
+async function lstatOrUndefined(path: string, what: string): Promise<Deno.FileInfo | undefined> {
   try {
     return await Deno.lstat(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return undefined;
-    throw new UsageError(`Cannot write "${path}": ${describeWriteFailure(e, path)}`, {
-      cause: e,
-    });
+    throw new UsageError(`Cannot write ${what}: ${describeWriteFailure(e, path)}`, { cause: e });
   }
 }
 

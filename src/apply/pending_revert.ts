@@ -79,10 +79,11 @@ export async function writePendingRevert(path: string, record: PendingRevert): P
 /** Largest record read: far above a real one (its undo of a 10 000-link apply is a few MiB). */
 const MAX_RECORD_BYTES = 64 * 1024 * 1024;
 
-async function readRecord(path: string): Promise<PendingRevert | undefined> {
+/** The record at `path`; `shown` is the name messages give it (its name before a claim). */
+async function readRecord(path: string, shown = path): Promise<PendingRevert | undefined> {
   const fail = (detail: string): never => {
     throw new UsageError(
-      `Cannot read the pending revert "${path}": ${detail}; netform writes it while an apply ` +
+      `Cannot read the pending revert "${shown}": ${detail}; netform writes it while an apply ` +
         `waits for confirmation: if none is waiting, remove it and run again`,
     );
   };
@@ -111,11 +112,16 @@ async function claim(path: string, suffix: string): Promise<PendingRevert | unde
     if (e instanceof Deno.errors.NotFound) return undefined;
     throw e;
   }
+  let record: PendingRevert | undefined;
   try {
-    return await readRecord(claimed);
-  } finally {
-    if (suffix === "confirmed") await Deno.remove(claimed).catch(() => {});
+    record = await readRecord(claimed, path);
+  } catch (e) {
+    // Unreadable: put it back as it was, for whoever reads the error.
+    await Deno.rename(claimed, path).catch(() => {});
+    throw e;
   }
+  if (suffix === "confirmed") await Deno.remove(claimed).catch(() => {});
+  return record;
 }
 
 /**

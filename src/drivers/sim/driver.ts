@@ -10,6 +10,7 @@ import type { HostState } from "../../model/state.ts";
 import { UsageError } from "../../errors.ts";
 import { dirname } from "node:path";
 import {
+  checkWritable,
   describeWriteFailure,
   followLinks,
   sweepStaleTemporaries,
@@ -86,20 +87,24 @@ export class SimDriver implements Driver {
       }
       return new SimDriver(defaultHost());
     }
-    const runFilesAt = await followLinks(stateFile, `the state file "${stateFile}"`);
     const kernel = await loadState(stateFile, { init, reloading: false });
+    const runFilesAt = await followLinks(stateFile, `the state file "${stateFile}"`);
     return new SimDriver(kernel, stateFile, { init, runFilesAt });
   }
 
   /**
    * Reads the state file again: what another netform wrote while this one
-   * waited for the lock. Called once the lock is held, so it also removes
-   * what killed writers of the file left (see `durable_file.ts`).
+   * waited for the lock. Called once the lock is held, so it also checks the
+   * file can be written and removes what killed writers of it left (see
+   * `durable_file.ts`).
    */
   async reload(): Promise<void> {
     if (this.stateFile === undefined) return;
     this.kernel = await loadState(this.stateFile, { init: this.#init, reloading: true });
-    await sweepStaleTemporaries(await followLinks(this.stateFile));
+    // Before anything is planned: a state file that cannot take the result is refused now,
+    // not once the apply has run.
+    const { target } = await checkWritable(this.stateFile, { what: "the state file" });
+    await sweepStaleTemporaries(target);
   }
 
   observe(): Promise<HostState> {
@@ -125,9 +130,17 @@ export class SimDriver implements Driver {
    */
   async flush(): Promise<void> {
     if (this.stateFile === undefined) return;
-    await writeDurably(this.stateFile, serializeSnapshot(toSnapshot(this.kernel)), {
-      what: "the state file",
-    });
+    try {
+      await writeDurably(this.stateFile, serializeSnapshot(toSnapshot(this.kernel)), {
+        what: "the state file",
+      });
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      // The simulated host is the file: what was not written did not happen.
+      throw new UsageError(`${e.message}; nothing was saved, the file is as it was`, {
+        cause: e,
+      });
+    }
   }
 }
 
