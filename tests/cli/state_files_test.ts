@@ -572,3 +572,33 @@ Deno.test("a missing --state is refused by every command unless --state-init, wh
     });
   });
 });
+
+Deno.test("a state file that is not UTF-8 is refused; a replacement character written in it is text", async () => {
+  await withTempDir(async (dir) => {
+    const state = join(dir, "host.json");
+    const good = await stateWithSomething(state);
+    const sim = ["--driver", "sim", "--state", state];
+    const text = new TextDecoder().decode(good);
+    // Latin-1 "é" (one byte 0xe9) in a link's alias: not UTF-8.
+    const alias = /"alias": "netform:veth-router"/;
+    assert.match(text, alias);
+    const [head, tail] = text.split(/"alias": "netform:veth-router"/, 2) as [string, string];
+    const latin1 = new Uint8Array([
+      ...new TextEncoder().encode(`${head}"alias": "caf`),
+      0xe9,
+      ...new TextEncoder().encode(`"${tail}`),
+    ]);
+    await Deno.writeFile(state, latin1);
+    assertRefused(
+      await netform(["plan", MANIFEST, ...sim]),
+      `Cannot read the state file "${state}": it is not UTF-8 text; pass --state the path of a ` +
+        `snapshot file`,
+    );
+    assert.deepEqual(await Deno.readFile(state), latin1);
+    // U+FFFD itself, correctly encoded, is an ordinary character.
+    await Deno.writeTextFile(state, text.replace(alias, '"alias": "netform:veth-router\uFFFD"'));
+    const shown = await netform(["show", ...sim, "--json"]);
+    assertOk(shown, "show");
+    assert.match(shown.stdout, /netform:veth-router\uFFFD/);
+  });
+});
