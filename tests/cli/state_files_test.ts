@@ -602,3 +602,62 @@ Deno.test("a state file that is not UTF-8 is refused; a replacement character wr
     assert.match(shown.stdout, /netform:veth-router\uFFFD/);
   });
 });
+
+Deno.test("a record that is not JSON or not of this netform's format is refused, not ignored", async (t) => {
+  await withTempDir(async (dir) => {
+    const state = join(dir, "host.json");
+    const good = await stateWithSomething(state);
+    const sim = ["--driver", "sim", "--state", state];
+    const intent = `${state}.intent.json`;
+    const pending = `${state}.pending-revert.json`;
+    const cases: { name: string; file: string; text: string; message: string }[] = [
+      {
+        name: "an intent record cut short",
+        file: intent,
+        text: JSON.stringify(intentRecord()).slice(0, 40),
+        message: badIntent(
+          intent,
+          `not JSON (Unterminated string in JSON at position 40 (line 1 column 41))`,
+        ),
+      },
+      {
+        name: "an intent record of another format version",
+        file: intent,
+        text: JSON.stringify({ ...intentRecord(), formatVersion: 2 }),
+        message: badIntent(intent, "$.formatVersion: Invalid input: expected 1"),
+      },
+      {
+        name: "an intent record with a key this netform does not know",
+        file: intent,
+        text: JSON.stringify({ ...intentRecord(), routes: [] }),
+        message: badIntent(intent, '$: Unrecognized key: "routes"'),
+      },
+      {
+        name: "a pending revert that is empty",
+        file: pending,
+        text: "",
+        message: badPending(pending, "not JSON (Unexpected end of JSON input)"),
+      },
+      {
+        name: "a pending revert whose undo step is unknown",
+        file: pending,
+        text: JSON.stringify({ ...pendingRecord(), undo: [{ op: "host.reboot" }] }),
+        message: badPending(
+          pending,
+          "$.undo[0].op: Invalid discriminator value. Expected 'namespace.create' | " +
+            "'namespace.delete' | 'link.create' | 'link.update' | 'link.delete' | 'address.add' | " +
+            "'address.delete' | 'route.add' | 'route.delete'",
+        ),
+      },
+    ];
+    for (const c of cases) {
+      await t.step(c.name, async () => {
+        await Deno.writeTextFile(c.file, c.text);
+        assertRefused(await netform(["apply", MANIFEST, ...sim, "--auto-approve"]), c.message);
+        assert.equal(await Deno.readTextFile(c.file), c.text, "the record is left for the user");
+        assert.deepEqual(await Deno.readFile(state), good);
+        await Deno.remove(c.file);
+      });
+    }
+  });
+});

@@ -161,7 +161,8 @@ const CASES: WriteCase[] = [
     message: (f) =>
       `Cannot write the state file "${f.state}": it is read-only (mode 0444); make it ` +
       `writable (chmod u+w "${f.state}"), or choose another path`,
-    after: async (f) => {
+    after: async (f, result) => {
+      assert.doesNotMatch(result.stdout, /done:/, "refused before any step");
       // Reading it is still fine: plan changes nothing.
       assertOk(await netform(["plan", MANIFEST, ...f.sim]), "plan on a read-only state file");
     },
@@ -351,5 +352,23 @@ Deno.test("temporary files of killed writers are removed once the lock is taken;
       live.kill("SIGKILL");
       await live.status;
     }
+  });
+});
+
+Deno.test("a rewritten state file keeps its mode and its owner", async () => {
+  await withTempDir(async (dir) => {
+    const state = join(dir, "host.json");
+    await stateWithSomething(state);
+    await Deno.chmod(state, 0o640);
+    await Deno.chown(state, 4321, 4322);
+    assertOk(
+      await netform(["apply", MANIFEST, "--driver", "sim", "--state", state, "--auto-approve"]),
+      "apply",
+    );
+    const info = await Deno.stat(state);
+    assert.equal(info.mode! & 0o7777, 0o640);
+    assert.equal(info.uid, 4321);
+    assert.equal(info.gid, 4322);
+    assert.match(await Deno.readTextFile(state), /"ns0"/, "and it was rewritten");
   });
 });
