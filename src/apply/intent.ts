@@ -28,18 +28,26 @@ import type { Operation } from "../model/operations.ts";
 import type { HostState } from "../model/state.ts";
 import type { IntentLog } from "./apply.ts";
 import { describeOperation } from "./describe.ts";
-import { writeDurably } from "../durable_file.ts";
+import { z } from "zod";
+import { sweepStaleTemporaries, writeDurably } from "../durable_file.ts";
+import { UsageError } from "../errors.ts";
+import { readJsonFile } from "../read_json_file.ts";
+import { formatJsonPath } from "../strict_json.ts";
 
-interface IntentRecord {
-  formatVersion: 1;
-  pid: number;
-  topology: string;
-  started: string;
+const IntentRecordSchema = z.strictObject({
+  formatVersion: z.literal(1),
+  pid: z.number().int(),
+  topology: z.string(),
+  started: z.string(),
   /** Named namespaces the apply may create or delete. */
-  namespaces: string[];
+  namespaces: z.array(z.string()),
   /** Links the apply may create, veth peers included. */
-  links: { namespace: string; name: string }[];
-}
+  links: z.array(z.strictObject({ namespace: z.string(), name: z.string() })),
+});
+type IntentRecord = z.infer<typeof IntentRecordSchema>;
+
+/** Largest record read: far above a real one (a 10 000-link apply's is about 1 MiB). */
+const MAX_RECORD_BYTES = 64 * 1024 * 1024;
 
 /** An {@linkcode IntentLog} kept in `path`. */
 export function intentFile(path: string, topology: string): IntentLog {
@@ -64,7 +72,9 @@ export function intentFile(path: string, topology: string): IntentLog {
           }
         }
       }
-      await writeDurably(path, JSON.stringify(record, null, 2) + "\n");
+      await writeDurably(path, JSON.stringify(record, null, 2) + "\n", {
+        what: "the intent record",
+      });
     },
     async end(): Promise<void> {
       await Deno.remove(path).catch(() => {});
@@ -72,21 +82,27 @@ export function intentFile(path: string, topology: string): IntentLog {
   };
 }
 
+/**
+ * The record, if there is one. A record netform cannot read is refused rather
+ * than ignored: it names objects a killed apply may have left unmarked. (It
+ * cannot be torn: it is written durably.)
+ */
 async function readRecord(path: string): Promise<IntentRecord | undefined> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return undefined;
-    throw e;
+  const fail = (detail: string): never => {
+    throw new UsageError(
+      `Cannot read the intent record "${path}": ${detail}; netform writes it before an apply ` +
+        `and removes it after: if no netform is running, remove it and run again`,
+    );
+  };
+  const read = await readJsonFile(path, MAX_RECORD_BYTES);
+  if (read.kind === "missing") return undefined;
+  if (read.kind === "refused") return fail(read.detail);
+  const parsed = IntentRecordSchema.safeParse(read.value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return fail(`${formatJsonPath(issue.path)}: ${issue.message}`);
   }
-  try {
-    const data = JSON.parse(text) as IntentRecord;
-    if (data.formatVersion !== 1 || !Array.isArray(data.links)) return undefined;
-    return data;
-  } catch {
-    return undefined; // torn by a crash while it was written: it never got to step one
-  }
+  return parsed.data;
 }
 
 /**
@@ -116,10 +132,12 @@ export function orphanMarks(
 
 /**
  * Called with the lock held: finishes what a killed apply left (see the
- * module). Returns a line per thing done, for the user; none when there was
+ * module), its record's stale temporary files included. Returns a line per thing done, for the user; none when there was
  * no record.
  */
 export async function recoverInterrupted(path: string, driver: Driver): Promise<string[]> {
+  // With the lock held, no other netform writes the record: a temporary copy is a dead writer's.
+  await sweepStaleTemporaries(path);
   const record = await readRecord(path);
   if (record === undefined) {
     await Deno.remove(path).catch(() => {});

@@ -11,7 +11,9 @@
  * @module
  */
 import { dirname } from "node:path";
-import { LockError } from "../errors.ts";
+import { describeWriteFailure } from "../durable_file.ts";
+import { LockError, UsageError } from "../errors.ts";
+import { kindOf } from "../read_regular_file.ts";
 
 export interface LockOptions {
   /** How long to wait for the holder, in milliseconds. Default: 0 (fail at once). */
@@ -41,8 +43,7 @@ export class HostLock {
    * @throws {LockError} naming the holder's pid when it is still held after the timeout.
    */
   static async acquire(path: string, options: LockOptions = {}): Promise<HostLock> {
-    await Deno.mkdir(dirname(path), { recursive: true, mode: 0o755 });
-    const file = await Deno.open(path, { read: true, write: true, create: true, mode: 0o644 });
+    const file = await openLockFile(path, options.what);
     const deadline = Date.now() + (options.timeoutMs ?? 0);
     let told = false;
     try {
@@ -91,6 +92,44 @@ export class HostLock {
   [Symbol.dispose](): void {
     this.release();
   }
+}
+
+/**
+ * Opens (creating) the lock file. It must be a regular file: opening a FIFO
+ * for reading blocks, and a device may do anything on open. So the path is
+ * checked before it is opened, and the open file again after. Failures
+ * (a read-only file system, no permission) name the file and the fix.
+ */
+async function openLockFile(path: string, what: string | undefined): Promise<Deno.FsFile> {
+  const refuse = (detail: string): never => {
+    throw new UsageError(`Cannot lock ${what ?? `"${path}"`}: the lock file "${path}" ${detail}`);
+  };
+  const mustBeRegular = (info: Deno.FileInfo) => {
+    if (!info.isFile) refuse(`is ${kindOf(info)}, not a regular file; remove it`);
+  };
+  let before: Deno.FileInfo | undefined;
+  try {
+    before = await Deno.stat(path);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) {
+      refuse(`cannot be read: ${describeWriteFailure(e, path)}`);
+    }
+  }
+  if (before) mustBeRegular(before);
+  let file: Deno.FsFile;
+  try {
+    await Deno.mkdir(dirname(path), { recursive: true, mode: 0o755 });
+    file = await Deno.open(path, { read: true, write: true, create: true, mode: 0o644 });
+  } catch (e) {
+    return refuse(`cannot be created or opened: ${describeWriteFailure(e, path)}`);
+  }
+  try {
+    mustBeRegular(await file.stat());
+  } catch (e) {
+    file.close();
+    throw e;
+  }
+  return file;
 }
 
 /** The holder as its file describes it: `pid 123, apply, since 2026-…`. */

@@ -26,7 +26,9 @@ import { OperationSchema } from "../plan/codec.ts";
 import type { Operation } from "../model/operations.ts";
 import { runOperations } from "./apply.ts";
 import { intentFile } from "./intent.ts";
-import { writeDurably } from "../durable_file.ts";
+import { sweepStaleTemporaries, writeDurably } from "../durable_file.ts";
+import { readJsonFile } from "../read_json_file.ts";
+import { formatJsonPath } from "../strict_json.ts";
 import { describeDifferences, diffDigests, isSame, objectDigests } from "./objects.ts";
 import { scopedState, type ScopeSpec } from "./scope.ts";
 
@@ -69,33 +71,29 @@ export function newPendingRevert(
 }
 
 export async function writePendingRevert(path: string, record: PendingRevert): Promise<void> {
-  await writeDurably(path, JSON.stringify(record, null, 2) + "\n");
+  await writeDurably(path, JSON.stringify(record, null, 2) + "\n", {
+    what: "the pending revert",
+  });
 }
 
-async function readRecord(path: string): Promise<PendingRevert | undefined> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return undefined;
-    throw e;
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
+/** Largest record read: far above a real one (its undo of a 10 000-link apply is a few MiB). */
+const MAX_RECORD_BYTES = 64 * 1024 * 1024;
+
+/** The record at `path`; `shown` is the name messages give it (its name before a claim). */
+async function readRecord(path: string, shown = path): Promise<PendingRevert | undefined> {
+  const fail = (detail: string): never => {
     throw new UsageError(
-      `Cannot read the pending revert "${path}": not JSON (${(e as Error).message})`,
+      `Cannot read the pending revert "${shown}": ${detail}; netform writes it while an apply ` +
+        `waits for confirmation: if none is waiting, remove it and run again`,
     );
-  }
-  const parsed = RecordSchema.safeParse(data);
+  };
+  const read = await readJsonFile(path, MAX_RECORD_BYTES);
+  if (read.kind === "missing") return undefined;
+  if (read.kind === "refused") return fail(read.detail);
+  const parsed = RecordSchema.safeParse(read.value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new UsageError(
-      `Cannot read the pending revert "${path}": ${
-        issue.path.join(".") || "(top level)"
-      }: ${issue.message}`,
-    );
+    return fail(`${formatJsonPath(issue.path)}: ${issue.message}`);
   }
   return parsed.data;
 }
@@ -114,11 +112,16 @@ async function claim(path: string, suffix: string): Promise<PendingRevert | unde
     if (e instanceof Deno.errors.NotFound) return undefined;
     throw e;
   }
+  let record: PendingRevert | undefined;
   try {
-    return await readRecord(claimed);
-  } finally {
-    if (suffix === "confirmed") await Deno.remove(claimed).catch(() => {});
+    record = await readRecord(claimed, path);
+  } catch (e) {
+    // Unreadable: put it back as it was, for whoever reads the error.
+    await Deno.rename(claimed, path).catch(() => {});
+    throw e;
   }
+  if (suffix === "confirmed") await Deno.remove(claimed).catch(() => {});
+  return record;
 }
 
 /**
@@ -187,8 +190,13 @@ export function describeRevert(outcome: RevertOutcome): string {
   return head + ran + result;
 }
 
-/** A revert claimed but not finished (its process died in it), if any; removed once reported. */
+/**
+ * A revert claimed but not finished (its process died in it), if any; removed
+ * once reported. Called with the lock held, so it also removes the record's
+ * temporary files that killed writers left (see `durable_file.ts`).
+ */
 export async function interruptedRevert(path: string): Promise<PendingRevert | undefined> {
+  await sweepStaleTemporaries(path);
   const leftover = `${path}.reverting`;
   let record: PendingRevert | undefined;
   try {

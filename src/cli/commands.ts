@@ -21,6 +21,8 @@ import { withHostSession } from "./session.ts";
 import type { Driver } from "../drivers/driver.ts";
 import type { DriverName } from "../drivers/open.ts";
 import { UsageError } from "../errors.ts";
+import { writeDurably } from "../durable_file.ts";
+import { readRegularFile } from "../read_regular_file.ts";
 import { decodePlan, encodePlan, MAX_PLAN_BYTES } from "../plan/codec.ts";
 import { plan as planChanges, planDestroy } from "../plan/planner.ts";
 import { renderApplyResult, renderPlan, shouldUseColor } from "../plan/render.ts";
@@ -32,6 +34,8 @@ import { renderState } from "./show_state.ts";
 export interface HostOptions {
   driver: DriverName;
   state?: string;
+  /** `--state-init`: the state file does not exist yet; start from a fresh default host. */
+  stateInit?: boolean;
   json?: boolean;
 }
 
@@ -80,7 +84,7 @@ export async function planCommand(file: string, options: PlanOptions): Promise<E
     : planChanges(topology, observed, cascade);
   preparePlan(plan, observed, cascade);
   if (options.out !== undefined) {
-    await Deno.writeTextFile(options.out, encodePlan(plan));
+    await writeDurably(options.out, encodePlan(plan), { what: "the plan" });
   }
   if (out.json) out.data(encodePlan(plan));
   else {
@@ -250,7 +254,10 @@ function driverArgs(options: HostOptions): string[] {
 /** `netform confirm`: keeps the change an `apply --confirm-within` is waiting on. */
 export async function confirmCommand(options: HostOptions): Promise<ExitCode> {
   const out = new Output(options.json ?? false);
-  const driver = await openDriver(options.driver, options.state ? { state: options.state } : {});
+  const driver = await openDriver(options.driver, {
+    ...(options.state ? { state: options.state } : {}),
+    ...(options.stateInit ? { stateInit: true } : {}),
+  });
   const files = driver.runFiles;
   if (files === undefined) {
     throw new UsageError("Cannot confirm with a simulator kept in memory: pass --state FILE");
@@ -303,7 +310,7 @@ export async function snapshotCommand(options: HostOptions & { out?: string }): 
   const driver = await openHost(out, options);
   const text = await driver.snapshot();
   if (options.out !== undefined) {
-    await Deno.writeTextFile(options.out, text);
+    await writeDurably(options.out, text, { what: "the snapshot" });
     out.line(
       `Wrote a snapshot of the host to "${options.out}"; plan against it with --driver sim --state ${options.out}.`,
     );
@@ -311,19 +318,19 @@ export async function snapshotCommand(options: HostOptions & { out?: string }): 
   return 0;
 }
 
+/** A saved plan's text: a regular file within the size limit (see `read_regular_file.ts`). */
 async function readText(file: string, what: string): Promise<string> {
-  try {
-    // Checked before reading, so a huge file is refused without loading it.
-    const { size } = await Deno.stat(file);
-    if (size > MAX_PLAN_BYTES) {
+  const read = await readRegularFile(file, MAX_PLAN_BYTES);
+  switch (read.kind) {
+    case "read":
+      return read.text;
+    case "missing":
+      throw new UsageError(`Cannot read ${what} "${file}": it does not exist; check the path`);
+    case "too-large":
+      throw new UsageError(`Cannot read ${what} "${file}": ${read.detail}`);
+    case "refused":
       throw new UsageError(
-        `Cannot read ${what} "${file}": the file is ${(size / 1024 / 1024).toFixed(1)} MiB, ` +
-          `larger than ${MAX_PLAN_BYTES / 1024 / 1024} MiB; is it the right file?`,
+        `Cannot read ${what} "${file}": ${read.detail}; pass a plan saved with \`netform plan --out\``,
       );
-    }
-    return await Deno.readTextFile(file);
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    throw new UsageError(`Cannot read ${what} "${file}": ${(e as Error).message}`, { cause: e });
   }
 }

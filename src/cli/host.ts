@@ -19,12 +19,12 @@ export function setDriverWrapper(wrap: ((driver: Driver) => Driver) | undefined)
 
 export async function openHost(
   out: Output,
-  options: { driver: DriverName; state?: string },
+  options: { driver: DriverName; state?: string; stateInit?: boolean },
 ): Promise<Driver> {
-  const opened = await openDriver(
-    options.driver,
-    options.state === undefined ? {} : { state: options.state },
-  );
+  const opened = await openDriver(options.driver, {
+    ...(options.state === undefined ? {} : { state: options.state }),
+    ...(options.stateInit ? { stateInit: true } : {}),
+  });
   const driver = driverWrapper ? driverWrapper(opened) : opened;
   out.driver(driver);
   return driver;

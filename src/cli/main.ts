@@ -25,6 +25,7 @@ import {
   driverOption,
   jsonOption,
   lockTimeoutOption,
+  stateInitOption,
   stateOption,
 } from "./options.ts";
 
@@ -54,7 +55,8 @@ function program(run: (code: Promise<ExitCode>) => void) {
 
   cli.command("plan").description("show what apply would change")
     .argument("<manifest>", "manifest module (.ts)")
-    .addOption(driverOption()).addOption(stateOption()).addOption(jsonOption())
+    .addOption(driverOption()).addOption(stateOption()).addOption(stateInitOption())
+    .addOption(jsonOption())
     .option("--out <file>", "save the plan as JSON for `apply <file>`")
     .option("--destroy", "plan the removal of everything the topology owns")
     .option("--detailed-exitcode", "exit 0 with no changes, 1 on error, 2 with changes")
@@ -63,7 +65,8 @@ function program(run: (code: Promise<ExitCode>) => void) {
 
   cli.command("apply").description("change the host to match a manifest or a saved plan")
     .argument("<manifest-or-plan>", "manifest module (.ts) or a plan saved with --out (.json)")
-    .addOption(driverOption()).addOption(stateOption()).addOption(jsonOption())
+    .addOption(driverOption()).addOption(stateOption()).addOption(stateInitOption())
+    .addOption(jsonOption())
     .option("--auto-approve", "do not ask for confirmation")
     .option("--no-rollback", "when a step fails, keep what was done instead of undoing it")
     .addOption(lockTimeoutOption())
@@ -76,7 +79,8 @@ function program(run: (code: Promise<ExitCode>) => void) {
 
   cli.command("destroy").description("remove everything the manifest's topology owns")
     .argument("<manifest>", "manifest module (.ts)")
-    .addOption(driverOption()).addOption(stateOption()).addOption(jsonOption())
+    .addOption(driverOption()).addOption(stateOption()).addOption(stateInitOption())
+    .addOption(jsonOption())
     .option("--auto-approve", "do not ask for confirmation")
     .option("--no-rollback", "when a step fails, keep what was done instead of undoing it")
     .addOption(lockTimeoutOption())
@@ -84,7 +88,8 @@ function program(run: (code: Promise<ExitCode>) => void) {
     .action((file, o) => run(destroyCommand(file, o)));
 
   cli.command("confirm").description("keep the change an `apply --confirm-within` waits on")
-    .addOption(driverOption()).addOption(stateOption()).addOption(jsonOption())
+    .addOption(driverOption()).addOption(stateOption()).addOption(stateInitOption())
+    .addOption(jsonOption())
     .action((o) => run(confirmCommand(o)));
 
   cli.command("revert-pending", { hidden: true })
@@ -93,11 +98,12 @@ function program(run: (code: Promise<ExitCode>) => void) {
     .action((o) => run(revertPendingCommand(o)));
 
   cli.command("show").description("print the host's network state as netform sees it")
-    .addOption(driverOption()).addOption(stateOption()).addOption(jsonOption())
+    .addOption(driverOption()).addOption(stateOption()).addOption(stateInitOption())
+    .addOption(jsonOption())
     .action((o) => run(showCommand(o)));
 
   cli.command("snapshot").description("capture the host as a snapshot for --driver sim --state")
-    .addOption(driverOption()).addOption(stateOption())
+    .addOption(driverOption()).addOption(stateOption()).addOption(stateInitOption())
     .option("--out <file>", "write the snapshot here instead of stdout")
     .action((o) => run(snapshotCommand(o)));
 

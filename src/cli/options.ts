@@ -12,9 +12,13 @@ export const driverOption = () =>
     .default("live" as const);
 
 export const stateOption = () =>
+  new Option("--state <file>", "sim driver: snapshot to load and write back (must exist)");
+
+/** A missing `--state` file is an error (a typo must not plan against a fresh host); this opts in. */
+export const stateInitOption = () =>
   new Option(
-    "--state <file>",
-    "sim driver: snapshot to load and write back (created when missing)",
+    "--state-init",
+    "sim driver: the --state file does not exist yet; start from a fresh default host",
   );
 
 export const jsonOption = () => new Option("--json", "print machine-readable JSON");

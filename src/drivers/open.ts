@@ -12,6 +12,8 @@ export type DriverName = "live" | "sim";
 export interface OpenDriverOptions {
   /** sim: snapshot file to load and write back. */
   state?: string;
+  /** sim: `state` does not exist yet; start from the default host (`--state-init`). */
+  stateInit?: boolean;
 }
 
 export async function openDriver(
@@ -20,10 +22,13 @@ export async function openDriver(
 ): Promise<Driver> {
   if (name === "sim") {
     const { SimDriver } = await import("./sim/driver.ts");
-    return await SimDriver.open(options.state);
+    return await SimDriver.open(options.state, { init: options.stateInit ?? false });
   }
   if (options.state !== undefined) {
     throw new UsageError(`Cannot use --state with the live driver: it reads the host itself`);
+  }
+  if (options.stateInit) {
+    throw new UsageError(`Cannot use --state-init with the live driver: it reads the host itself`);
   }
   const { LiveDriver } = await import("./live/driver.ts");
   return new LiveDriver();

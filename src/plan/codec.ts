@@ -13,6 +13,8 @@
  */
 import { z } from "zod";
 import { UsageError } from "../errors.ts";
+import { describeJsonError } from "../read_json_file.ts";
+import { DuplicateKeyError, parseStrictJson } from "../strict_json.ts";
 import {
   IpvlanPortSchema,
   LinkRefSchema,
@@ -287,7 +289,8 @@ function sortKeys(value: unknown, first: readonly string[] = []): unknown {
  * came from (a file path) for messages. Throws {@linkcode UsageError} when the
  * text is not JSON, is another format version, or does not match the schema;
  * the message gives the JSON path of the first problems, e.g.
- * `steps[3].operation.op`.
+ * `steps[3].operation.op`. A key given twice in one object is refused, with
+ * the path of the second: `JSON.parse` would silently keep the last.
  */
 export function decodePlan(text: string, source: string): Plan {
   const fail = (detail: string): never => {
@@ -302,8 +305,9 @@ export function decodePlan(text: string, source: string): Plan {
   }
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    data = parseStrictJson(text);
   } catch (e) {
+    if (e instanceof DuplicateKeyError) return fail(describeJsonError(e, formatPath));
     return fail(`not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
   if (data === null || typeof data !== "object" || Array.isArray(data)) {

@@ -109,10 +109,18 @@ Deno.test("validate accepts an example and rejects an invalid manifest naming th
   });
 });
 
-Deno.test("plan on a missing state file names the driver first, shows the changes and writes nothing", async () => {
+Deno.test("plan --state-init names the driver first, shows the changes from a fresh host and writes nothing", async () => {
   await withTempDir(async (dir) => {
     const state = `${dir}/state.json`;
-    const run = await netform(["plan", "--driver", "sim", "--state", state, EXAMPLE]);
+    const run = await netform([
+      "plan",
+      "--driver",
+      "sim",
+      "--state",
+      state,
+      "--state-init",
+      EXAMPLE,
+    ]);
     assertExit(run, 0, "plan");
     assert.match(run.stdout.split("\n")[0]!, /^netform: driver sim\b/);
     assert.ok(run.stdout.split("\n")[0]!.includes(state), "the driver line names the state file");
@@ -126,6 +134,7 @@ Deno.test("plan on a missing state file names the driver first, shows the change
       "sim",
       "--state",
       state,
+      "--state-init",
       "--detailed-exitcode",
       EXAMPLE,
     ]);
@@ -139,8 +148,10 @@ Deno.test("apply needs approval, converges with --auto-approve, and destroy retu
   await withTempDir(async (dir) => {
     const state = `${dir}/state.json`;
     const sim = ["--driver", "sim", "--state", state];
+    // The file does not exist yet: each command until one writes it says to start fresh.
+    const init = [...sim, "--state-init"];
 
-    const fresh = await netform(["show", ...sim, "--json"]);
+    const fresh = await netform(["show", ...init, "--json"]);
     assertExit(fresh, 0, "show --json on a fresh host");
     const freshHost = JSON.parse(fresh.stdout);
     assert.ok(freshHost.namespaces.root.links.eth0, "the default host has eth0");
@@ -148,13 +159,13 @@ Deno.test("apply needs approval, converges with --auto-approve, and destroy retu
     assert.equal(await exists(state), false, "show does not create the state file");
 
     // No terminal, no --auto-approve: refused before anything is written.
-    const refused = await netform(["apply", ...sim, EXAMPLE]);
+    const refused = await netform(["apply", ...init, EXAMPLE]);
     assertExit(refused, 1, "apply without --auto-approve and no terminal");
     assert.match(refused.stderr, /standard input is not a terminal/);
     assert.match(refused.stderr, /--auto-approve/);
     assert.equal(await exists(state), false, "a refused apply does not create the state file");
 
-    const applied = await netform(["apply", ...sim, "--auto-approve", EXAMPLE]);
+    const applied = await netform(["apply", ...init, "--auto-approve", EXAMPLE]);
     assertExit(applied, 0, "apply --auto-approve");
     assert.match(applied.stdout, /Apply complete! Resources: 8 added, 3 changed, 0 destroyed\./);
     assert.ok(await exists(state), "apply writes the state file");
@@ -199,7 +210,7 @@ Deno.test("plan --json prints only parseable JSON on stdout, and a plan saved wi
     const saved = `${dir}/p.json`;
     const sim = ["--driver", "sim", "--state", state];
 
-    const run = await netform(["plan", ...sim, "--json", "--out", saved, EXAMPLE]);
+    const run = await netform(["plan", ...sim, "--state-init", "--json", "--out", saved, EXAMPLE]);
     assertExit(run, 0, "plan --json --out");
     const plan = JSON.parse(run.stdout);
     assert.equal(plan.formatVersion, "1.2");
@@ -209,7 +220,7 @@ Deno.test("plan --json prints only parseable JSON on stdout, and a plan saved wi
     assert.match(run.stderr, /^netform: driver sim/, "human lines go to stderr");
     assert.deepEqual(JSON.parse(await Deno.readTextFile(saved)), plan, "--out saves the same plan");
 
-    const applied = await netform(["apply", ...sim, saved, "--auto-approve"]);
+    const applied = await netform(["apply", ...sim, "--state-init", saved, "--auto-approve"]);
     assertExit(applied, 0, "apply of a saved plan");
     assert.match(applied.stdout, /Apply complete! Resources: 8 added, 3 changed, 0 destroyed\./);
 

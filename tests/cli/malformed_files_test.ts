@@ -27,7 +27,13 @@ Deno.test("malformed state and plan files are refused and change nothing", async
   try {
     const state = `${dir}/host.json`;
     const sim = ["--driver", "sim", "--state", state];
-    const setup = await netform(["apply", "examples/veth_router.ts", ...sim, "--auto-approve"]);
+    const setup = await netform([
+      "apply",
+      "examples/veth_router.ts",
+      ...sim,
+      "--state-init",
+      "--auto-approve",
+    ]);
     assert.equal(setup.code, 0, setup.stderr);
     const saved = `${dir}/plan.json`;
     const planned = await netform(["plan", "examples/l3s.ts", ...sim, "--out", saved]);

@@ -105,6 +105,11 @@ export default topology({
   return file;
 }
 
+/** Writes a fresh default host to `state` (a snapshot of the simulator's starting host). */
+async function freshState(state: string): Promise<void> {
+  assertExit(await netform(["snapshot", "--driver", "sim", "--out", state]), 0, "snapshot --out");
+}
+
 async function show(state: string): Promise<unknown> {
   const run = await netform(["show", "--driver", "sim", "--state", state, "--json"]);
   assertExit(run, 0, "show");
@@ -147,6 +152,7 @@ async function waitForFile(file: string, ms = 20_000): Promise<void> {
 Deno.test("two concurrent applies to one state file serialize: one applies, the other finds nothing to do", async () => {
   await withTempDir(async (dir) => {
     const state = join(dir, "host.json");
+    await freshState(state);
     const apply = () =>
       spawn([
         "apply",
@@ -192,6 +198,7 @@ Deno.test("an apply that cannot get the lock in time fails naming the holder's p
         "sim",
         "--state",
         state,
+        "--state-init",
         "--auto-approve",
         "--lock-timeout",
         "300ms",
@@ -236,6 +243,7 @@ Deno.test("a holder killed with SIGKILL does not leave the state file locked", a
       "sim",
       "--state",
       state,
+      "--state-init",
       "--auto-approve",
     ]);
     assertExit(locked, 1, "apply while the holder lives");
@@ -251,6 +259,7 @@ Deno.test("a holder killed with SIGKILL does not leave the state file locked", a
       "sim",
       "--state",
       state,
+      "--state-init",
       "--auto-approve",
     ]);
     assertExit(run, 0, "apply after the holder died");
@@ -265,13 +274,18 @@ Deno.test("a saved plan is refused once what it was planned from changed, naming
     const mine = await vethManifest(dir, "mine", "nsa");
     const unrelated = await vethManifest(dir, "unrelated", "nsz");
     const sim = ["--driver", "sim", "--state", state];
-    assertExit(await netform(["plan", mine, ...sim, "--out", planFile]), 0, "plan --out");
+    const init = [...sim, "--state-init"];
+    assertExit(await netform(["plan", mine, ...init, "--out", planFile]), 0, "plan --out");
     const saved = JSON.parse(await Deno.readTextFile(planFile));
     assert.match(saved.basis.fingerprint, /^sha256:[0-9a-f]{64}$/);
     assert.deepEqual(saved.irreversible, []);
 
     // Another topology in another namespace: outside this plan's scope.
-    assertExit(await netform(["apply", unrelated, ...sim, "--auto-approve"]), 0, "unrelated apply");
+    assertExit(
+      await netform(["apply", unrelated, ...init, "--auto-approve"]),
+      0,
+      "unrelated apply",
+    );
     const first = await netform(["apply", planFile, ...sim, "--auto-approve"]);
     assertExit(first, 0, "apply the saved plan after unrelated churn");
 
@@ -293,6 +307,7 @@ Deno.test("a failing step rolls back what was done and says so; --no-rollback ke
     const state = join(dir, "host.json");
     const mine = await vethManifest(dir, "mine", "nsa");
     const sim = ["--driver", "sim", "--state", state];
+    await freshState(state);
     // The driver refuses the last step of the plan; the rest, and the undo, run on the simulator.
     const steps = await stepCount([mine, ...sim]);
     const failLast = { wrapDriver: (d: Driver) => new FailingDriver(d, steps - 1) };
@@ -325,6 +340,7 @@ Deno.test("apply --confirm-within: confirmed from another shell the change stays
     const state = join(dir, "host.json");
     const mine = await vethManifest(dir, "mine", "nsa");
     const sim = ["--driver", "sim", "--state", state];
+    await freshState(state);
     const before = await show(state);
 
     const waiting = spawn(["apply", mine, ...sim, "--auto-approve", "--confirm-within", "20s"]);
@@ -363,6 +379,7 @@ Deno.test("apply --confirm-within: the waiting apply SIGKILLed, the detached rev
     const state = join(dir, "host.json");
     const mine = await vethManifest(dir, "mine", "nsa");
     const sim = ["--driver", "sim", "--state", state];
+    await freshState(state);
     const before = await show(state);
     const waiting = spawn(["apply", mine, ...sim, "--auto-approve", "--confirm-within", "3s"]);
     // Killed once the reverter is started: between writing the record and starting it, a kill
@@ -390,6 +407,7 @@ Deno.test("objects a killed apply made but never marked are marked by the next a
     const state = join(dir, "host.json");
     const mine = await vethManifest(dir, "mine", "nsa");
     const sim = ["--driver", "sim", "--state", state];
+    await freshState(state);
     const before = await show(state);
     // What a SIGKILL between RTM_NEWLINK and the alias leaves: the namespace and the veth
     // pair exist with no alias, and the write-ahead record names them.

@@ -217,7 +217,7 @@ Deno.test("every hostile manifest is refused with its message and changes nothin
     const simPermissions = ["--allow-read", "--allow-write", "--allow-run", "--allow-env"];
     // A host with something on it, so any accepted manifest would change the file.
     const setup = await netform(
-      ["apply", "examples/veth_router.ts", ...sim, "--auto-approve"],
+      ["apply", "examples/veth_router.ts", ...sim, "--state-init", "--auto-approve"],
       simPermissions,
     );
     assert.equal(setup.code, 0, setup.stderr);

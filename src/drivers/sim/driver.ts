@@ -8,7 +8,15 @@ import type { Driver, RunFiles } from "../driver.ts";
 import type { Operation } from "../../model/operations.ts";
 import type { HostState } from "../../model/state.ts";
 import { UsageError } from "../../errors.ts";
-import { writeDurably } from "../../durable_file.ts";
+import { dirname } from "node:path";
+import {
+  checkWritable,
+  describeWriteFailure,
+  followLinks,
+  sweepStaleTemporaries,
+  writeDurably,
+} from "../../durable_file.ts";
+import { readRegularFile } from "../../read_regular_file.ts";
 import type { SimKernel } from "./kernel.ts";
 import { observeState } from "./observe.ts";
 import {
@@ -19,62 +27,84 @@ import {
   toSnapshot,
 } from "./snapshot.ts";
 
+/** Options of {@linkcode SimDriver.open}. */
+export interface SimOpenOptions {
+  /**
+   * Start from the default fresh host (`--state-init`): the state file must
+   * not exist yet (so a mistyped path cannot replace a real state); it is
+   * written by the first `flush()`. Default false: a missing file is an error.
+   */
+  init?: boolean;
+}
+
 /** A driver over an in-memory {@linkcode SimKernel}. */
 export class SimDriver implements Driver {
   readonly name = "sim";
   readonly description: string;
   readonly runFiles?: RunFiles;
+  readonly #init: boolean;
 
-  /** `stateFile`: where `flush()` writes the snapshot; none keeps it in memory. */
-  constructor(public kernel: SimKernel, readonly stateFile?: string) {
+  /**
+   * `stateFile`: where `flush()` writes the snapshot; none keeps it in memory.
+   * `runFilesAt`: where the lock and records go (`stateFile` with its links
+   * followed, so two links to one state share one lock).
+   */
+  constructor(
+    public kernel: SimKernel,
+    readonly stateFile?: string,
+    options: SimOpenOptions & { runFilesAt?: string } = {},
+  ) {
+    this.#init = options.init ?? false;
     this.description = stateFile
       ? `simulated kernel in "${stateFile}"`
       : "simulated kernel in memory";
     if (stateFile) {
+      const at = options.runFilesAt ?? stateFile;
       this.runFiles = {
         what: `the state file "${stateFile}"`,
-        lock: `${stateFile}.lock`,
-        intent: `${stateFile}.intent.json`,
-        pendingRevert: `${stateFile}.pending-revert.json`,
+        lock: `${at}.lock`,
+        intent: `${at}.intent.json`,
+        pendingRevert: `${at}.pending-revert.json`,
       };
     }
   }
 
   /**
-   * Opens a simulator: no file → the default host in memory; a missing file →
-   * the default host, written by `flush()`; an existing file → its snapshot.
+   * Opens a simulator: no file → the default host in memory; an existing
+   * file → its snapshot; a missing file → an error, unless `init` (then the
+   * default host, written by `flush()`).
+   *
+   * @throws {UsageError} naming the file and the fix: missing (without
+   * `init`), existing (with `init`), not a regular file, unreadable, invalid.
    */
-  static async open(stateFile?: string): Promise<SimDriver> {
-    if (stateFile === undefined) return new SimDriver(defaultHost());
-    let text: string;
-    try {
-      // Checked before reading, so a huge file is refused without loading it.
-      const { size } = await Deno.stat(stateFile);
-      if (size > MAX_SNAPSHOT_BYTES) {
+  static async open(stateFile?: string, options: SimOpenOptions = {}): Promise<SimDriver> {
+    const init = options.init ?? false;
+    if (stateFile === undefined) {
+      if (init) {
         throw new UsageError(
-          `Invalid snapshot "${stateFile}": the file is ${
-            (size / 1024 / 1024).toFixed(1)
-          } MiB, larger than ${MAX_SNAPSHOT_BYTES / 1024 / 1024} MiB; is it the right file?`,
+          "Cannot use --state-init without --state: pass --state FILE to name the new state file",
         );
       }
-      text = await Deno.readTextFile(stateFile);
-    } catch (e) {
-      if (e instanceof UsageError) throw e;
-      if (e instanceof Deno.errors.NotFound) return new SimDriver(defaultHost(), stateFile);
-      throw new UsageError(`Cannot read snapshot "${stateFile}": ${(e as Error).message}`, {
-        cause: e,
-      });
+      return new SimDriver(defaultHost());
     }
-    return new SimDriver(parseSnapshot(text, stateFile), stateFile);
+    const kernel = await loadState(stateFile, { init, reloading: false });
+    const runFilesAt = await followLinks(stateFile, `the state file "${stateFile}"`);
+    return new SimDriver(kernel, stateFile, { init, runFilesAt });
   }
 
   /**
    * Reads the state file again: what another netform wrote while this one
-   * waited for the lock. Called once the lock is held.
+   * waited for the lock. Called once the lock is held, so it also checks the
+   * file can be written and removes what killed writers of it left (see
+   * `durable_file.ts`).
    */
   async reload(): Promise<void> {
     if (this.stateFile === undefined) return;
-    this.kernel = (await SimDriver.open(this.stateFile)).kernel;
+    this.kernel = await loadState(this.stateFile, { init: this.#init, reloading: true });
+    // Before anything is planned: a state file that cannot take the result is refused now,
+    // not once the apply has run.
+    const { target } = await checkWritable(this.stateFile, { what: "the state file" });
+    await sweepStaleTemporaries(target);
   }
 
   observe(): Promise<HostState> {
@@ -100,11 +130,78 @@ export class SimDriver implements Driver {
    */
   async flush(): Promise<void> {
     if (this.stateFile === undefined) return;
-    await writeDurably(this.stateFile, serializeSnapshot(toSnapshot(this.kernel)));
+    try {
+      await writeDurably(this.stateFile, serializeSnapshot(toSnapshot(this.kernel)), {
+        what: "the state file",
+      });
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      // The simulated host is the file: what was not written did not happen.
+      throw new UsageError(`${e.message}; nothing was saved, the file is as it was`, {
+        cause: e,
+      });
+    }
   }
 }
 
 /** Same as {@linkcode SimDriver.open}. */
-export function openSimDriver(stateFile?: string): Promise<SimDriver> {
-  return SimDriver.open(stateFile);
+export function openSimDriver(stateFile?: string, options?: SimOpenOptions): Promise<SimDriver> {
+  return SimDriver.open(stateFile, options);
+}
+
+/**
+ * The kernel a state file holds. `reloading`: under the lock, after `open`
+ * checked the file; with `init` the file may meanwhile have been written by
+ * another netform (whose result we then plan against).
+ */
+async function loadState(
+  file: string,
+  options: { init: boolean; reloading: boolean },
+): Promise<SimKernel> {
+  const read = await readRegularFile(file, MAX_SNAPSHOT_BYTES);
+  switch (read.kind) {
+    case "missing":
+      if (!options.init) {
+        throw new UsageError(
+          `Cannot open the state file "${file}": it does not exist; check the path, or pass ` +
+            `--state-init to start a fresh default host in it`,
+        );
+      }
+      if (!options.reloading) await assertDirectory(file);
+      return defaultHost();
+    case "too-large":
+      throw new UsageError(`Invalid snapshot "${file}": ${read.detail}`);
+    case "refused":
+      throw new UsageError(
+        `Cannot read the state file "${file}": ${read.detail}; pass --state the path of a ` +
+          `snapshot file`,
+      );
+    case "read":
+      if (options.init && !options.reloading) {
+        throw new UsageError(
+          `Cannot start a fresh state in "${file}": the file exists already; drop --state-init ` +
+            `to use it, or remove it first`,
+        );
+      }
+      return parseSnapshot(read.text, file);
+  }
+}
+
+/** Refuses `--state-init` where the new file could not be written: its directory is missing. */
+async function assertDirectory(file: string): Promise<void> {
+  const dir = dirname(await followLinks(file));
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(dir);
+  } catch (e) {
+    const reason = e instanceof Deno.errors.NotFound
+      ? `the directory "${dir}" does not exist; create it, or check the path`
+      : describeWriteFailure(e, file);
+    throw new UsageError(`Cannot start a fresh state in "${file}": ${reason}`, { cause: e });
+  }
+  if (!info.isDirectory) {
+    throw new UsageError(
+      `Cannot start a fresh state in "${file}": "${dir}" is not a directory; check the path`,
+    );
+  }
 }

@@ -6,6 +6,8 @@
  */
 import { z } from "zod";
 import { UsageError } from "../../errors.ts";
+import { describeJsonError } from "../../read_json_file.ts";
+import { DuplicateKeyError, formatJsonPath, parseStrictJson } from "../../strict_json.ts";
 import {
   AddressSchema,
   IPVLAN_FLAGS,
@@ -129,8 +131,9 @@ export function parseSnapshot(text: string, file: string): SimKernel {
   }
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    data = parseStrictJson(text);
   } catch (e) {
+    if (e instanceof DuplicateKeyError) fail([describeJsonError(e)]);
     throw new UsageError(`Invalid snapshot "${file}": not JSON: ${(e as Error).message}`, {
       cause: e,
     });
@@ -148,21 +151,10 @@ export function parseSnapshot(text: string, file: string): SimKernel {
   }
   const result = SnapshotSchema.safeParse(data);
   if (!result.success) {
-    fail(result.error.issues.map((i) => `${jsonPath(i.path)}: ${i.message}`));
+    fail(result.error.issues.map((i) => `${formatJsonPath(i.path)}: ${i.message}`));
   }
   const { formatVersion: _version, ...state } = result.data!;
   const issues = snapshotIssues(state as SimState);
-  if (issues.length > 0) fail(issues.map((i) => `${jsonPath(i.path)}: ${i.message}`));
+  if (issues.length > 0) fail(issues.map((i) => `${formatJsonPath(i.path)}: ${i.message}`));
   return new SimKernel(state as SimState);
-}
-
-/** `$.namespaces.root.links[0].mtu` style path. */
-function jsonPath(path: readonly PropertyKey[]): string {
-  let out = "$";
-  for (const key of path) {
-    if (typeof key === "number") out += `[${key}]`;
-    else if (typeof key === "string" && /^[A-Za-z_$][\w$]*$/.test(key)) out += `.${key}`;
-    else out += `[${JSON.stringify(String(key))}]`;
-  }
-  return out;
 }

@@ -85,11 +85,11 @@ Deno.test("a malformed snapshot is rejected with the file and the JSON path", as
   });
 });
 
-Deno.test("opening a missing state file starts from the default host and flush creates it", async () => {
+Deno.test("opening a missing state file with init starts from the default host and flush creates it", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const file = `${dir}/state.json`;
-    const d = await SimDriver.open(file);
+    const d = await SimDriver.open(file, { init: true });
     await d.execute({ op: "namespace.create", namespace: "ns1" });
     await d.flush();
     const reopened = await SimDriver.open(file);

@@ -97,6 +97,28 @@ const CASES: Case[] = [
   },
   { name: "an empty file", text: () => "", expect: () => /not JSON: Unexpected end of JSON input/ },
   {
+    name: "a top-level key given twice",
+    text: (s) => JSON.stringify(s, null, 2).replace(/^\{/, '{\n  "macSeq": 1,'),
+    expect: () => /\$\.macSeq: duplicate key "macSeq" \(a JSON reader keeps only one of the two\)/,
+  },
+  {
+    name: "a key given twice in a link, the second written with an escape",
+    text: (s) =>
+      JSON.stringify(s, null, 2).replace('"ifindex": 2,', '"ifindex": 2, "if\\u0069ndex": 2,'),
+    expect: (s) =>
+      new RegExp(
+        path(`$.namespaces.ns1.links[${at(s, "ns1", "i1")}].ifindex`) + ': duplicate key "ifindex"',
+      ),
+  },
+  {
+    name: "a namespace given twice (JSON.parse would keep the second silently)",
+    text: (s) => {
+      const ns2 = JSON.stringify(s.namespaces.ns2);
+      return JSON.stringify(s).replace('"namespaces":{', `"namespaces":{"ns2":${ns2},`);
+    },
+    expect: () => /\$\.namespaces\.ns2: duplicate key "ns2"/,
+  },
+  {
     name: "an array instead of an object",
     text: () => "[]",
     expect: () => /\$: Invalid input: expected object, received array/,
