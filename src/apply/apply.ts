@@ -82,13 +82,13 @@ export async function applyPlan(
   const rollback = options.rollback ?? true;
   const observed = options.observed ?? await driver.observe();
   const seen = options.scope ? scopedState(observed, options.scope) : observed;
-  refuseForeignSideEffects(
-    plan,
-    options.foreign ?? foreignSideEffects(plan.steps, seen, plan.desired),
-    options.allowCascadeForeign ?? false,
-  );
   // Undo is worked out on the part of the host the topology sees: the steps touch nothing else.
   const forecast = options.forecast ?? forecastUndo(plan.steps, seen);
+  refuseForeignSideEffects(
+    plan,
+    options.foreign ?? foreignSideEffects(plan.steps, seen, plan.desired, { forecast }),
+    options.allowCascadeForeign ?? false,
+  );
   const view = (s: HostState) => (options.scope ? scopedState(s, options.scope) : s);
   const journal = new Journal();
   const started = performance.now();

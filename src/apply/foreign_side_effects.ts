@@ -22,6 +22,7 @@ import { isForeign } from "../plan/ownership.ts";
 import type { ForeignSideEffect, Step } from "../plan/plan.ts";
 import { stateEntries, type StateObject } from "../plan/state_objects.ts";
 import { objectText } from "./objects.ts";
+import type { UndoForecast } from "./undo.ts";
 
 /**
  * The foreign objects the steps delete or change, each with the first step that does it,
@@ -38,16 +39,19 @@ export function foreignSideEffects(
   steps: readonly Step[],
   observed: HostState,
   desired: Topology,
+  options: ForeignSideEffectsOptions = {},
 ): ForeignSideEffect[] {
-  const kernel = kernelFromHostState(observed);
+  const forecast = options.forecast;
+  const modelled = forecast?.states?.[0] !== undefined && forecast.end !== undefined;
+  const kernel = modelled ? undefined : kernelFromHostState(observed);
   // Compared model to model, so what the model cannot represent never counts as a change.
-  const start = observeState(kernel.view);
+  const start = modelled ? forecast.states![0]! : observeState(kernel!.view);
   const watched = foreignObjects(start, desired);
   if (watched.size === 0) return [];
-  // One run to the end first: nearly always nothing foreign changes, and one observation of
-  // the end state tells. Only then is each step looked at, to say which one does it.
-  const ran = runSteps(kernel, steps);
-  const end = textsOf(observeState(kernel.view));
+  // The end state first (the forecast's, or one run to the end): nearly always nothing foreign
+  // changes, and it tells. Only then is each step looked at, to say which one does it.
+  const ran = modelled ? forecast.entries.length : runSteps(kernel!, steps);
+  const end = textsOf(modelled ? forecast.end! : observeState(kernel!.view));
   if ([...watched].every(([key, { text }]) => end.get(key) === text)) return [];
 
   const again = kernelFromHostState(observed);
@@ -80,6 +84,15 @@ function runSteps(kernel: SimKernel, steps: readonly Step[]): number {
     }
   }
   return steps.length;
+}
+
+/** Options of {@linkcode foreignSideEffects}. */
+export interface ForeignSideEffectsOptions {
+  /**
+   * The undo forecast of the same steps from the same state: its model already ran them, so
+   * its end state is used instead of running them again. Default: run them.
+   */
+  forecast?: UndoForecast;
 }
 
 interface Watched {

@@ -57,9 +57,9 @@ export function preparePlan(
   const scope = scopeSpecOf(plan.desired);
   // The steps touch only what the topology sees; the rest of the host need not be modelled.
   const seen = scopedState(observed, scope);
-  const foreign = foreignSideEffects(plan.steps, seen, plan.desired);
-  refuseForeignSideEffects(plan, foreign, options.allowCascadeForeign ?? false);
   const forecast = forecastUndo(plan.steps, seen);
+  const foreign = foreignSideEffects(plan.steps, seen, plan.desired, { forecast });
+  refuseForeignSideEffects(plan, foreign, options.allowCascadeForeign ?? false);
   plan.irreversible = irreversibleSteps(plan.steps, forecast);
   if (foreign.length > 0) plan.foreign = foreign;
   else delete plan.foreign;

@@ -66,6 +66,8 @@ export interface UndoForecast {
   refusedAt?: number;
   /** The model's state before each step it reached (the refused one included). */
   states?: HostState[];
+  /** The model's state after the last step it ran (the refused one excluded). */
+  end?: HostState;
   /** Not modelled: the plan has more work than {@linkcode FORECAST_WORK_LIMIT}. */
   skipped?: true;
 }
@@ -82,14 +84,14 @@ export function forecastUndo(steps: readonly Step[], observed: HostState): UndoF
     try {
       kernel.execute(step.operation);
     } catch {
-      return { entries, refusedAt: i, states };
+      return { entries, refusedAt: i, states, end: before };
     }
     const copy = new SimKernel(kernel.state);
     const after = observeState(kernel.state);
     entries.push(undoOf(copy, before, after));
     before = after;
   }
-  return { entries, states };
+  return { entries, states, end: before };
 }
 
 /**

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { applyPlan } from "../../src/apply/apply.ts";
 import { foreignSideEffects } from "../../src/apply/foreign_side_effects.ts";
 import { preparePlan } from "../../src/apply/prepare.ts";
+import { forecastUndo } from "../../src/apply/undo.ts";
 import { SimDriver } from "../../src/drivers/sim/driver.ts";
 import { PlanError } from "../../src/errors.ts";
 import { validateManifestValue } from "../../src/manifest/load.ts";
@@ -164,6 +165,12 @@ Deno.test("foreignSideEffects() finds what the steps do to objects the topology 
       const found = foreignSideEffects(next.steps, observed, next.desired);
       assert.deepEqual(found.map(({ step: _, ...rest }) => rest), c.expected);
       for (const f of found) assert.equal(next.steps[f.step - 1]!.change, f.change);
+      const forecast = forecastUndo(next.steps, observed);
+      assert.deepEqual(
+        foreignSideEffects(next.steps, observed, next.desired, { forecast }),
+        found,
+        "the forecast's model run gives the same answer as a run of its own",
+      );
 
       if (c.expected.length === 0) return;
       // preparePlan and applyPlan refuse the plan, naming every object, and change nothing.
