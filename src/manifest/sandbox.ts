@@ -10,6 +10,13 @@
  * resident memory (heap, ArrayBuffers, threads) is watched by a thread of its
  * own (`_memory_watch.ts`) that tells this side when to kill it.
  *
+ * Each path is passed as a flag of its own, and none may hold a comma: Deno
+ * (2.9.6) splits every `--allow-read=`/`--deny-read=` value on commas, with
+ * no way to escape one, so `--allow-read=/m,..` would also allow `..`. The
+ * caller refuses such paths with a message for the user
+ * (`permission_paths.ts`); this module refuses them again rather than pass
+ * them.
+ *
  * @module
  */
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -69,8 +76,8 @@ export async function evaluateInSandbox(
     "--no-remote",
     "--no-npm",
     `--v8-flags=--max-old-space-size=${heapMb}`,
-    `--allow-read=${options.allowRead.join(",")}`,
-    ...(options.denyRead.length > 0 ? [`--deny-read=${options.denyRead.join(",")}`] : []),
+    ...options.allowRead.map((path) => `--allow-read=${expressible(path)}`),
+    ...options.denyRead.map((path) => `--deny-read=${expressible(path)}`),
     CHILD_ENTRY,
     pathToFileURL(manifest).href,
     String(limits.memoryMb * 1024 * 1024),
@@ -180,4 +187,14 @@ function findReply(stdout: Uint8Array, nonce: string): SandboxReply | undefined 
     }
   }
   return undefined;
+}
+
+/** `path`, if Deno's permission flags can carry it unchanged. */
+function expressible(path: string): string {
+  if (path.includes(",")) {
+    throw new Error(
+      `Cannot pass "${path}" to the sandbox: Deno splits permission paths on commas`,
+    );
+  }
+  return path;
 }

@@ -7,6 +7,7 @@
 import type { ManifestIssue } from "../errors.ts";
 import type { DeniedLink } from "./folder_links.ts";
 import type { ManifestLimits } from "./limits.ts";
+import { describeProblem, type InexpressiblePathError } from "./permission_paths.ts";
 import type { SandboxOutcome } from "./sandbox.ts";
 
 /** What the messages need to know about the evaluation. */
@@ -28,6 +29,44 @@ const ACTIONS: Readonly<Record<string, string>> = {
 };
 
 const MIB = 1024 * 1024;
+
+/** The issue for a path the sandbox's permission flags cannot carry, with what to do about it. */
+export function inexpressiblePathIssue(error: InexpressiblePathError): ManifestIssue {
+  const problem = describeProblem(error.problem);
+  const fixed = error.problem === "comma" ? "has no comma" : "is valid UTF-8";
+  const shown = `"${error.path}"`;
+  switch (error.role) {
+    case "folder":
+      return {
+        path: "",
+        message:
+          `Cannot confine the manifest to its folder ${shown}: the path ${problem}, so no flag allows exactly that folder`,
+        hint: `rename or move the folder so that its path ${fixed}`,
+      };
+    case "netform":
+      return {
+        path: "",
+        message:
+          `Cannot confine the manifest: netform's own path ${shown} ${problem}, so no flag allows exactly netform's modules`,
+        hint: `install or copy netform into a folder whose path ${fixed}`,
+      };
+    case "link":
+      return {
+        path: "",
+        message:
+          `Cannot confine the manifest: the symbolic link ${shown} in its folder must be denied, but its path ${problem}`,
+        hint:
+          `rename the link (and any folder above it, inside the manifest's folder) so that its path ${fixed}, or remove it`,
+      };
+    case "directory":
+      return {
+        path: "",
+        message:
+          `Cannot confine the manifest: the path of the folder ${shown} inside its folder ${problem}, so the links in it cannot be denied`,
+        hint: `rename it so that its name ${fixed}, or move it out of the manifest's folder`,
+      };
+  }
+}
 
 /** The issue for an outcome other than a value or a list of issues. */
 export function outcomeIssue(

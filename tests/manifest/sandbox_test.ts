@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { UsageError } from "../../src/errors.ts";
 import { ManifestError } from "../../src/errors.ts";
-import { deniedLinks } from "../../src/manifest/folder_links.ts";
+import { deniedLinks, InexpressiblePathError } from "../../src/manifest/folder_links.ts";
 import { parseMemory, parseTimeout } from "../../src/manifest/limits.ts";
 import { loadManifest } from "../../src/manifest/load.ts";
 
@@ -160,6 +160,104 @@ Deno.test("NETFORM_MANIFEST_TIMEOUT sets the time limit; an explicit option wins
       assert.match((await refusal(file, { timeoutMs: 300 })).message, /within 0\.3 s/);
     } finally {
       Deno.env.delete("NETFORM_MANIFEST_TIMEOUT");
+    }
+  });
+});
+
+Deno.test("a comma is fine where no permission flag has to carry it", async (t) => {
+  await withTempDir(async (dir) => {
+    const cases: [string, (m: string) => Promise<void>][] = [
+      ["a data file named with a comma", async (m) => {
+        await Deno.writeTextFile(`${m}/data,1.json`, JSON.stringify({ name: "fine" }));
+        await Deno.writeTextFile(`${m}/m.ts`, readingManifest("./data,1.json"));
+      }],
+      ["a link with a comma to a file inside the folder", async (m) => {
+        await Deno.writeTextFile(`${m}/data.json`, JSON.stringify({ name: "fine" }));
+        await Deno.symlink("data.json", `${m}/alias,1.json`);
+        await Deno.writeTextFile(`${m}/m.ts`, readingManifest("./alias,1.json"));
+      }],
+      ["a folder with a comma inside, holding no link", async (m) => {
+        await Deno.mkdir(`${m}/sub,dir`);
+        await Deno.writeTextFile(`${m}/sub,dir/data.json`, JSON.stringify({ name: "fine" }));
+        await Deno.writeTextFile(`${m}/m.ts`, readingManifest("./sub,dir/data.json"));
+      }],
+      ["a manifest reached through a link with a comma", async (m) => {
+        await Deno.writeTextFile(`${m}/data.json`, JSON.stringify({ name: "fine" }));
+        await Deno.writeTextFile(`${m}/real.ts`, readingManifest("./data.json"));
+        await Deno.symlink("real.ts", `${m}/m.ts,old`);
+        await Deno.symlink("m.ts,old", `${m}/m.ts`);
+      }],
+      ["a file named with U+FFFD (valid UTF-8)", async (m) => {
+        await Deno.writeTextFile(`${m}/data\uFFFD.json`, JSON.stringify({ name: "fine" }));
+        await Deno.symlink("data\uFFFD.json", `${m}/alias\uFFFD.json`);
+        await Deno.writeTextFile(`${m}/m.ts`, readingManifest("./alias\uFFFD.json"));
+      }],
+    ];
+    for (const [name, setup] of cases) {
+      await t.step(name, async () => {
+        const m = await Deno.makeTempDir({ dir, prefix: "m_" });
+        await setup(m);
+        assert.equal((await loadManifest(`${m}/m.ts`)).name, "fine");
+      });
+    }
+  });
+});
+
+Deno.test("deniedLinks refuses a link to deny whose path a permission flag cannot carry", async (t) => {
+  await withTempDir(async (dir) => {
+    const cases: [string, (m: string) => Promise<void>, string, string][] = [
+      [
+        "a comma in the link's name",
+        (m) => Deno.symlink("/etc/passwd", `${m}/x,y`),
+        "x,y",
+        "comma",
+      ],
+      [
+        "a comma in a folder above the link",
+        async (m) => {
+          await Deno.mkdir(`${m}/a,b`);
+          await Deno.symlink("/etc", `${m}/a,b/etc`);
+        },
+        "a,b/etc",
+        "comma",
+      ],
+      [
+        "a dangling link with a comma",
+        (m) => Deno.symlink("missing", `${m}/gone,x`),
+        "gone,x",
+        "comma",
+      ],
+      [
+        "a link to a directory inside, with a comma",
+        async (m) => {
+          await Deno.mkdir(`${m}/sub`);
+          await Deno.symlink("sub", `${m}/s,ub`);
+        },
+        "s,ub",
+        "comma",
+      ],
+      [
+        "a link whose name is U+FFFD in Deno's reading of bad bytes",
+        async (m) => {
+          const made = await new Deno.Command("bash", {
+            args: ["-c", `ln -s /etc/passwd "$(printf 'p\\xff')"`],
+            cwd: m,
+          }).output();
+          assert.equal(made.code, 0);
+        },
+        "p\uFFFD",
+        "encoding",
+      ],
+    ];
+    for (const [name, setup, link, problem] of cases) {
+      await t.step(name, async () => {
+        const m = await Deno.makeTempDir({ dir, prefix: "m_" });
+        await setup(m);
+        const error = await deniedLinks(m).then(() => undefined, (e: unknown) => e);
+        assert.ok(error instanceof InexpressiblePathError, `expected a refusal, got ${error}`);
+        assert.equal(error.path, `${m}/${link}`);
+        assert.equal(error.problem, problem);
+      });
     }
   });
 });
