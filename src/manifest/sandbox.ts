@@ -20,6 +20,7 @@
  * @module
  */
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { type MalformedAnswer, parseAnswer } from "./sandbox_answer.ts";
 import type { SandboxReply } from "./sandbox_reply.ts";
 
 /** Limits of one evaluation. */
@@ -35,6 +36,7 @@ export interface SandboxLimits {
 /** What became of an evaluation. */
 export type SandboxOutcome =
   | SandboxReply
+  | MalformedAnswer
   | { kind: "timeout" }
   | { kind: "memory" }
   | { kind: "output" }
@@ -47,6 +49,11 @@ export interface SandboxOptions {
   allowRead: readonly string[];
   /** Paths inside them it may not read (symbolic links that lead out). */
   denyRead: readonly string[];
+  /**
+   * The child's entry module. Default: `_child.ts`. Tests pass a stand-in to
+   * see what this side makes of answers the real evaluator never gives.
+   */
+  entry?: string;
 }
 
 const CHILD_ENTRY = fileURLToPath(new URL("./_child.ts", import.meta.url));
@@ -78,7 +85,7 @@ export async function evaluateInSandbox(
     `--v8-flags=--max-old-space-size=${heapMb}`,
     ...options.allowRead.map((path) => `--allow-read=${expressible(path)}`),
     ...options.denyRead.map((path) => `--deny-read=${expressible(path)}`),
-    CHILD_ENTRY,
+    options.entry ?? CHILD_ENTRY,
     pathToFileURL(manifest).href,
     String(limits.memoryMb * 1024 * 1024),
   ];
@@ -117,7 +124,7 @@ export async function evaluateInSandbox(
     exited,
   ]);
   if (stopped) return { kind: stopped };
-  const reply = findReply(stdout, nonce);
+  const reply = parseAnswer(stdout, nonce);
   if (reply) return reply;
   if (/out of memory|heap limit/i.test(stderr)) return { kind: "memory" };
   return { kind: "exited", code: status.code, signal: status.signal, stderr };
@@ -173,20 +180,6 @@ async function readTail(stream: ReadableStream<Uint8Array>, keep: number): Promi
     tail = joined.length > keep ? joined.slice(joined.length - keep) : joined;
   }
   return new TextDecoder().decode(tail);
-}
-
-function findReply(stdout: Uint8Array, nonce: string): SandboxReply | undefined {
-  const prefix = nonce + " ";
-  for (const line of new TextDecoder().decode(stdout).split("\n")) {
-    if (!line.startsWith(prefix)) continue;
-    try {
-      const reply = JSON.parse(line.slice(prefix.length)) as SandboxReply;
-      if (reply.kind === "value" || reply.kind === "issues" || reply.kind === "error") return reply;
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
 }
 
 /** `path`, if Deno's permission flags can carry it unchanged. */

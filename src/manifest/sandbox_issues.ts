@@ -101,6 +101,13 @@ export function outcomeIssue(
       return exitedIssue(outcome);
     case "error":
       return errorIssue(outcome, context);
+    case "malformed":
+      return {
+        path: "",
+        message: `The sandbox's answer was malformed: ${outcome.why}`,
+        hint:
+          "netform refuses the manifest rather than trust the answer; a manifest that tampers with builtins or the output of netform's evaluator causes this, otherwise report it as a netform bug",
+      };
   }
 }
 
