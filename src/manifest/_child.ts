@@ -146,25 +146,15 @@ function watchMemory(limitBytes: number): void {
 }
 
 /**
- * Permissions cannot switch these off: a Worker is a new heap that the heap
- * limit counts separately, and WebAssembly is no part of describing a topology.
- * (The parent's memory watchdog still covers `node:worker_threads`.)
+ * Permissions cannot switch a Worker off: it is a new heap that the heap limit
+ * counts separately. (The memory watch still covers `node:worker_threads`.)
+ * WebAssembly is switched off by V8 flags (`sandbox.ts`), in every realm.
  */
 function refuseCapabilities(): void {
-  const refuse = (what: string) => () => {
-    throw new SandboxRefusal(`Manifests may not ${what}`);
-  };
-  const startWorker = refuse("start workers");
   Object.defineProperty(globalThis, "Worker", {
     value: function Worker() {
-      startWorker();
+      throw new SandboxRefusal("Manifests may not start workers");
     },
-    configurable: false,
-    writable: false,
-  });
-  const useWasm = refuse("use WebAssembly");
-  Object.defineProperty(globalThis, "WebAssembly", {
-    value: new Proxy({}, { get: useWasm, has: useWasm, ownKeys: useWasm }),
     configurable: false,
     writable: false,
   });

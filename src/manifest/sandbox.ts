@@ -17,6 +17,14 @@
  * (`permission_paths.ts`); this module refuses them again rather than pass
  * them.
  *
+ * WebAssembly is switched off for the whole child by V8 flags: `--jitless`
+ * leaves the `WebAssembly` object out of every realm (the main one,
+ * `node:vm` contexts, workers), so nothing can instantiate a module, and
+ * `--wasm-max-module-size=0` (V8 clamps it to 16 bytes, too small for a
+ * function) makes compiling any module with code fail, which covers what
+ * `--jitless` leaves: `import source` of a `.wasm` file, which Deno compiles
+ * on its own.
+ *
  * @module
  */
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -56,6 +64,9 @@ export interface SandboxOptions {
   entry?: string;
 }
 
+/** V8 flags of the child besides the heap limit (see the module documentation). */
+export const CHILD_V8_FLAGS = ["--jitless", "--wasm-max-module-size=0"] as const;
+
 const CHILD_ENTRY = fileURLToPath(new URL("./_child.ts", import.meta.url));
 const STDERR_KEEP = 16 * 1024;
 
@@ -82,7 +93,7 @@ export async function evaluateInSandbox(
     "--no-lock",
     "--no-remote",
     "--no-npm",
-    `--v8-flags=--max-old-space-size=${heapMb}`,
+    `--v8-flags=${[`--max-old-space-size=${heapMb}`, ...CHILD_V8_FLAGS].join(",")}`,
     ...options.allowRead.map((path) => `--allow-read=${expressible(path)}`),
     ...options.denyRead.map((path) => `--deny-read=${expressible(path)}`),
     options.entry ?? CHILD_ENTRY,

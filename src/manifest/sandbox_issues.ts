@@ -30,6 +30,10 @@ const ACTIONS: Readonly<Record<string, string>> = {
 
 const MIB = 1024 * 1024;
 
+/** Errors that mean the manifest tried WebAssembly, which V8 flags switch off in the child. */
+const WASM_OFF =
+  /WebAssembly is not defined|WebAssembly is not available|Failed to compile Wasm module|buffer source exceeds maximum size of 16\b/;
+
 /** The issue for a path the sandbox's permission flags cannot carry, with what to do about it. */
 export function inexpressiblePathIssue(error: InexpressiblePathError): ManifestIssue {
   const problem = describeProblem(error.problem);
@@ -111,6 +115,14 @@ export function outcomeIssue(
   }
 }
 
+function wasmIssue(detail: string): ManifestIssue {
+  return {
+    path: "",
+    message: `The manifest was refused: WebAssembly is switched off in the sandbox (${detail})`,
+    hint: "a manifest only describes a topology: compute it in the manifest's own code",
+  };
+}
+
 function exitedIssue(
   outcome: Extract<SandboxOutcome, { kind: "exited" }>,
 ): ManifestIssue {
@@ -122,6 +134,7 @@ function exitedIssue(
     };
   }
   const uncaught = /^error: (Uncaught.*)$/m.exec(outcome.stderr)?.[1];
+  if (uncaught && WASM_OFF.test(uncaught)) return wasmIssue(uncaught);
   if (uncaught) {
     return {
       path: "",
@@ -187,6 +200,7 @@ function errorIssue(
       hint: "manifests run without npm packages: copy what you need into the manifest's folder",
     };
   }
+  if (WASM_OFF.test(message)) return wasmIssue(`${reply.name}: ${firstLine(message)}`);
   if (reply.name === "SandboxRefusal") {
     return {
       path: "",

@@ -40,6 +40,12 @@ const SLOW = /look for a loop that never ends .*--manifest-timeout/;
 const GREEDY = /look for a loop that allocates without end.*--manifest-memory/;
 const CONFINED = /manifests may only read their own folder \(".*hostile"\)/;
 
+function wasmOff(detail: RegExp): RegExp {
+  return new RegExp(
+    `The manifest was refused: WebAssembly is switched off in the sandbox \\(.*${detail.source}`,
+  );
+}
+
 const CASES: Case[] = [
   // Time
   { file: "loop_forever.ts", message: TIMEOUT, hint: SLOW, live: true },
@@ -133,9 +139,35 @@ const CASES: Case[] = [
   // node:child_process reads the environment before it spawns.
   { file: "node_child_process.ts", message: /denied an operation: Requires env access/ },
   { file: "kill_process.ts", message: /denied an operation: Requires run access/ },
+  // WebAssembly: off in every realm (--jitless), and no module with code compiles.
+  { file: "webassembly.ts", message: wasmOff(/ReferenceError: WebAssembly is not defined/) },
+  { file: "wasm_import.ts", message: wasmOff(/Failed to compile Wasm module '.*\/add\.wasm'/) },
   {
-    file: "webassembly.ts",
-    message: /The manifest was refused: Manifests may not use WebAssembly/,
+    file: "wasm_import_source.ts",
+    message: wasmOff(/Failed to compile Wasm module '.*\/add\.wasm'/),
+  },
+  { file: "wasm_data_url.ts", message: wasmOff(/Failed to compile Wasm module 'data:/) },
+  { file: "wasm_node_vm.ts", message: wasmOff(/ReferenceError: WebAssembly is not defined/) },
+  {
+    file: "wasm_function_constructor.ts",
+    message: wasmOff(/ReferenceError: WebAssembly is not defined/),
+  },
+  {
+    file: "wasm_worker_threads.ts",
+    message: wasmOff(/ReferenceError: WebAssembly is not defined/),
+  },
+  { file: "wasm_set_flags.ts", message: wasmOff(/ReferenceError: WebAssembly is not defined/) },
+  {
+    file: "wasm_node_wasi.ts",
+    message: wasmOff(/Failed to compile Wasm module '.*\/add\.wasm'/),
+  },
+  {
+    file: "wasm_shadow_realm.ts",
+    message: /failed while loading: TypeError: globalThis\.ShadowRealm is not a constructor/,
+  },
+  {
+    file: "wasm_bytes_import.ts",
+    message: /failed while loading: TypeError: The import attribute type of "bytes" is unsupported/,
   },
   {
     file: "nested_worker.ts",
