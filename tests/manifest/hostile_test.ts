@@ -162,6 +162,11 @@ const CASES: Case[] = [
     message: wasmOff(/Failed to compile Wasm module '.*\/add\.wasm'/),
   },
   {
+    file: "wasm_tiny_module.ts",
+    message:
+      /failed while loading: Error: compiled a WebAssembly\.Module but found no way to instantiate it/,
+  },
+  {
     file: "wasm_shadow_realm.ts",
     message: /failed while loading: TypeError: globalThis\.ShadowRealm is not a constructor/,
   },
