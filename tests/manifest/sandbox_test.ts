@@ -522,3 +522,60 @@ Deno.test("deniedLinks refuses a link to deny whose path a permission flag canno
     }
   });
 });
+
+Deno.test("Deno splits permission flags on commas, has no escape, and adds up repeated flags", async (t) => {
+  // What permission_paths.ts relies on; if a later Deno changes it, commas could be passed instead.
+  await withTempDir(async (dir) => {
+    for (const name of ["a", "b", "x,y"]) {
+      await Deno.mkdir(`${dir}/${name}`);
+      await Deno.writeTextFile(`${dir}/${name}/f`, name);
+    }
+    const script = `${dir}/read.ts`;
+    await Deno.writeTextFile(
+      script,
+      `for (const d of ["a", "b", "x,y"]) {
+  try { console.log(Deno.readTextFileSync(${
+        JSON.stringify(dir)
+      } + "/" + d + "/f")); } catch { /* denied */ }
+}
+`,
+    );
+    const read = async (...flags: string[]) => {
+      const run = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "--no-config", "--no-prompt", ...flags, script],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const out = new TextDecoder().decode(run.stdout).trim().split("\n").filter(Boolean);
+      return { code: run.code, read: out, stderr: new TextDecoder().decode(run.stderr) };
+    };
+    const cases: [string, string[], string[] | RegExp][] = [
+      ["a comma splits one flag into two paths", [`--allow-read=${dir}/a,${dir}/b`], ["a", "b"]],
+      ["a doubled comma is refused, not read as a comma", [
+        `--allow-read=${dir}/x,,y`,
+      ], /Empty path is not allowed/],
+      ["repeated flags add up", [`--allow-read=${dir}/a`, `--allow-read=${dir}/b`], ["a", "b"]],
+      ["repeated --deny-read flags add up", [
+        `--allow-read=${dir}`,
+        `--deny-read=${dir}/a`,
+        `--deny-read=${dir}/b`,
+      ], ["x,y"]],
+      ["a comma in --deny-read denies the pieces, not the path", [
+        `--allow-read=${dir}`,
+        `--deny-read=${dir}/x,y`,
+      ], ["a", "b", "x,y"]],
+    ];
+    for (const [name, flags, expected] of cases) {
+      await t.step(name, async () => {
+        const run = await read(...flags);
+        if (expected instanceof RegExp) {
+          assert.notEqual(run.code, 0);
+          assert.match(run.stderr, expected);
+        } else {
+          assert.equal(run.code, 0, run.stderr);
+          assert.deepEqual(run.read, expected);
+        }
+      });
+    }
+  });
+});
