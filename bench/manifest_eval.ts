@@ -127,6 +127,8 @@ if (import.meta.main && !Deno.args.includes("--worker-bomb")) {
   console.log(
     `Worker, heap_bomb.ts (process heap capped at 256 MiB): the whole process ended, exit ${bomb.code} signal ${bomb.signal}: ${last}`,
   );
+  // The Worker stuck in loop_forever.ts still spins and would keep this process alive.
+  Deno.exit(0);
 }
 
 if (Deno.args.includes("--worker-bomb")) {

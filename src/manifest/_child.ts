@@ -7,18 +7,42 @@
  * bytes; stdin carries a one-line nonce and is then closed. The answer is the
  * one stdout line that starts with the nonce, followed by a JSON
  * {@linkcode SandboxReply}, or `{"kind":"memory"}` from the memory watch
- * (`_memory_watch.ts`). The manifest cannot read the nonce (stdin is drained
- * before it is imported, and module scope is private), so nothing it prints
- * can pass for an answer.
+ * (`_memory_watch.ts`).
+ *
+ * The manifest runs in this realm and may replace any builtin, so:
+ * - stdin is drained before the import, and the nonce is kept as bytes, never
+ *   as a string: a string would show in a heap snapshot (`node:v8`), bytes
+ *   outside the JS heap do not;
+ * - after the import, this module calls only builtins captured before it
+ *   (`_primordials.ts`) and creates only null-prototype objects, and it does
+ *   not `await` again (an inherited `then` would see the answer);
+ * - the parent trusts none of this: it checks the answer's whole shape itself.
  *
  * @module
  */
-import type { SandboxReply } from "./sandbox_reply.ts";
+import {
+  ArrayBufferCtor,
+  isProxy,
+  JSONStringify,
+  nullArray,
+  nullObject,
+  ObjectHasOwn,
+  ReflectApply,
+  ReflectGetOwnPropertyDescriptor,
+  ReflectGetPrototypeOf,
+  StringCtor,
+  StringPrototypeSlice,
+  TextEncoderPrototypeEncode,
+  TypedArrayPrototypeGetLength,
+  TypedArrayPrototypeSet,
+  Uint8ArrayCtor,
+} from "./_primordials.ts";
 import { copyPlainData } from "./plain_data.ts";
+import { MAX_ISSUES, MAX_TEXT, type SandboxReply } from "./sandbox_reply.ts";
 
-// Taken before the manifest runs: it shares this realm and may replace globals.
-const stringify = JSON.stringify;
+// Taken before the manifest runs.
 const stdout = Deno.stdout;
+const writeSync = Deno.stdout.writeSync;
 const exit = Deno.exit;
 const encoder = new TextEncoder();
 
@@ -27,38 +51,92 @@ class SandboxRefusal extends Error {
   override name = "SandboxRefusal";
 }
 
-const nonce = (await new Response(Deno.stdin.readable).text()).trim();
+const nonce = firstLine(new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer()));
 const url = Deno.args[0] ?? "";
 watchMemory(Number(Deno.args[1]));
 refuseCapabilities();
-reply(await evaluate(url));
+let module: Record<string, unknown> | undefined;
+let failure: { error: unknown } | undefined;
+try {
+  module = await import(url);
+} catch (error) {
+  failure = { error };
+}
+// From here on nothing awaits: the answer is computed and written in one go.
+reply(failure ? thrownReply(failure.error) : exportReply(module!));
 
-async function evaluate(url: string): Promise<SandboxReply> {
-  let module: Record<string, unknown>;
+function exportReply(module: Record<string, unknown>): SandboxReply {
+  let descriptor: PropertyDescriptor | undefined;
   try {
-    module = await import(url);
+    descriptor = ReflectGetOwnPropertyDescriptor(module, "default");
   } catch (error) {
-    return { kind: "error", name: errorName(error), message: errorMessage(error) };
+    return thrownReply(error);
   }
-  if (!Object.hasOwn(module, "default")) {
-    return {
-      kind: "issues",
-      issues: [{
-        path: "",
-        message: "The manifest has no default export",
-        hint: "end it with: export default topology({ name, namespaces })",
-      }],
-    };
+  if (!descriptor) {
+    return issuesReply(
+      "The manifest has no default export",
+      "end it with: export default topology({ name, namespaces })",
+    );
   }
-  try {
-    const copied = copyPlainData(module.default);
-    return copied.ok
-      ? { kind: "value", value: copied.value }
-      : { kind: "issues", issues: copied.issues };
-  } catch (error) {
-    // A Proxy's trap or a monkey-patched builtin can throw while the value is copied.
-    return { kind: "error", name: errorName(error), message: errorMessage(error) };
+  if (descriptor.value === undefined) {
+    return issuesReply(
+      "The manifest's default export is undefined",
+      "end it with: export default topology({ name, namespaces })",
+    );
   }
+  const copied = copyPlainData(descriptor.value, MAX_ISSUES);
+  const out = nullObject<Record<string, unknown>>();
+  if (copied.ok) {
+    out.kind = "value";
+    out.value = copied.value;
+  } else {
+    out.kind = "issues";
+    out.issues = copied.issues;
+  }
+  return out as SandboxReply;
+}
+
+function issuesReply(message: string, hint: string): SandboxReply {
+  const issue = nullObject<Record<string, string>>();
+  issue.path = "";
+  issue.message = message;
+  issue.hint = hint;
+  const issues = nullArray<unknown>();
+  issues[0] = issue;
+  const out = nullObject<Record<string, unknown>>();
+  out.kind = "issues";
+  out.issues = issues;
+  return out as SandboxReply;
+}
+
+/** What the manifest threw, read through descriptors so none of its code runs. */
+function thrownReply(error: unknown): SandboxReply {
+  const out = nullObject<Record<string, string>>();
+  out.kind = "error";
+  if ((typeof error === "object" && error !== null) || typeof error === "function") {
+    out.name = clip(inheritedString(error, "name") ?? typeof error);
+    out.message = clip(inheritedString(error, "message") ?? "(the thrown value cannot be shown)");
+  } else {
+    out.name = typeof error;
+    out.message = clip(StringCtor(error));
+  }
+  return out as SandboxReply;
+}
+
+/** A string data property of `object` or its prototypes; `undefined` for anything else. */
+function inheritedString(object: object, key: string): string | undefined {
+  let at: object | null = object;
+  for (let hops = 0; at !== null && hops < 32; hops++) {
+    if (isProxy(at)) return undefined;
+    const descriptor = ReflectGetOwnPropertyDescriptor(at, key);
+    if (descriptor) {
+      return ObjectHasOwn(descriptor, "value") && typeof descriptor.value === "string"
+        ? descriptor.value
+        : undefined;
+    }
+    at = ReflectGetPrototypeOf(at);
+  }
+  return undefined;
 }
 
 /** Starts the memory watch on its own thread; it keeps running until the process ends. */
@@ -68,25 +146,15 @@ function watchMemory(limitBytes: number): void {
 }
 
 /**
- * Permissions cannot switch these off: a Worker is a new heap that the heap
- * limit counts separately, and WebAssembly is no part of describing a topology.
- * (The parent's memory watchdog still covers `node:worker_threads`.)
+ * Permissions cannot switch a Worker off: it is a new heap that the heap limit
+ * counts separately. (The memory watch still covers `node:worker_threads`.)
+ * WebAssembly is switched off by V8 flags (`sandbox.ts`), in every realm.
  */
 function refuseCapabilities(): void {
-  const refuse = (what: string) => () => {
-    throw new SandboxRefusal(`Manifests may not ${what}`);
-  };
-  const startWorker = refuse("start workers");
   Object.defineProperty(globalThis, "Worker", {
     value: function Worker() {
-      startWorker();
+      throw new SandboxRefusal("Manifests may not start workers");
     },
-    configurable: false,
-    writable: false,
-  });
-  const useWasm = refuse("use WebAssembly");
-  Object.defineProperty(globalThis, "WebAssembly", {
-    value: new Proxy({}, { get: useWasm, has: useWasm, ownKeys: useWasm }),
     configurable: false,
     writable: false,
   });
@@ -94,24 +162,32 @@ function refuseCapabilities(): void {
   console.log = console.info = console.debug = console.error;
 }
 
+/** Writes a newline (in case the manifest left a line unfinished), the nonce and the answer, and ends the process. */
 function reply(message: SandboxReply): void {
-  const bytes = encoder.encode(`${nonce} ${stringify(message)}\n`);
-  for (let done = 0; done < bytes.length;) done += stdout.writeSync(bytes.subarray(done));
+  // A null-prototype tree: JSON.stringify finds no toJSON to call.
+  const json = JSONStringify(message);
+  const body = TextEncoderPrototypeEncode(encoder, ` ${json}\n`);
+  const nonceLength = TypedArrayPrototypeGetLength(nonce);
+  const length = 1 + nonceLength + TypedArrayPrototypeGetLength(body);
+  const buffer = new ArrayBufferCtor(length);
+  const bytes = new Uint8ArrayCtor(buffer);
+  bytes[0] = 0x0a;
+  TypedArrayPrototypeSet(bytes, nonce, 1);
+  TypedArrayPrototypeSet(bytes, body, 1 + nonceLength);
+  // Views made with the captured constructor: subarray() would ask the manifest's species.
+  for (let done = 0; done < length;) {
+    done += ReflectApply(writeSync, stdout, [new Uint8ArrayCtor(buffer, done)]) as number;
+  }
   exit(0);
 }
 
-function errorName(error: unknown): string {
-  try {
-    return error instanceof Error ? String(error.name) : typeof error;
-  } catch {
-    return "unknown";
-  }
+/** The bytes of `input` before its first newline. */
+function firstLine(input: Uint8Array): Uint8Array {
+  let end = 0;
+  while (end < input.length && input[end] !== 0x0a) end++;
+  return input.slice(0, end);
 }
 
-function errorMessage(error: unknown): string {
-  try {
-    return String(error instanceof Error ? error.message : error).slice(0, 4000);
-  } catch {
-    return "(the thrown value cannot be shown)";
-  }
+function clip(text: string): string {
+  return text.length > MAX_TEXT ? `${StringPrototypeSlice(text, 0, MAX_TEXT - 1)}…` : text;
 }

@@ -8,7 +8,9 @@
  * The parent cannot watch `/proc/<pid>` itself: Deno asks for `--allow-all`
  * to read another process's files there.
  *
- * Protocol: receives `{ nonce, limitBytes }` once.
+ * Protocol: receives `{ nonce, limitBytes }` once, the nonce as bytes (see
+ * `_child.ts`). This thread's heap is not the manifest's, so the marker may be
+ * a string here.
  *
  * @module
  */
@@ -18,13 +20,15 @@ const INTERVAL_MS = 10;
 // This file runs as a worker, but is type-checked with the window lib like the
 // rest of the project, so the worker globals are declared here by hand.
 const scope = globalThis as unknown as {
-  onmessage: ((event: MessageEvent<{ nonce: string; limitBytes: number }>) => void) | null;
+  onmessage: ((event: MessageEvent<{ nonce: Uint8Array; limitBytes: number }>) => void) | null;
 };
 
 scope.onmessage = (event) => {
   scope.onmessage = null;
   const { nonce, limitBytes } = event.data;
-  const marker = new TextEncoder().encode(`${nonce} {"kind":"memory"}\n`);
+  const marker = new TextEncoder().encode(
+    `\n${new TextDecoder().decode(nonce)} {"kind":"memory"}\n`,
+  );
   const timer = setInterval(() => {
     if (Deno.memoryUsage().rss <= limitBytes) return;
     clearInterval(timer);

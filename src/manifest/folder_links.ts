@@ -9,9 +9,17 @@
  * path through it is an alias no denial written for the link's target would
  * match.
  *
+ * A link to deny must be one Deno's flags can name, and every directory and
+ * link must be listed under its real name (`permission_paths.ts`); otherwise
+ * the listing throws {@linkcode InexpressiblePathError} rather than return a
+ * denial that would not hold.
+ *
  * @module
  */
 import { isAbsolute, join, relative } from "node:path";
+import { assertExpressible, InexpressiblePathError } from "./permission_paths.ts";
+
+export { InexpressiblePathError };
 
 /** A symbolic link the manifest may not read through. */
 export interface DeniedLink {
@@ -38,6 +46,8 @@ export class FolderTooLargeError extends Error {
  * lead outside it, to a directory, or nowhere.
  *
  * @throws {FolderTooLargeError} when the folder has more entries than allowed.
+ * @throws {InexpressiblePathError} when a link to deny has a comma in its path,
+ * or a link or directory has a name that is not valid UTF-8.
  * @example
  * ```ts ignore
  * import { deniedLinks } from "./folder_links.ts";
@@ -68,14 +78,22 @@ export async function deniedLinks(
           );
         }
         const path = join(dir, entry.name);
-        if (entry.isDirectory) pending.push(path);
-        else if (entry.isSymlink) {
+        if (entry.isDirectory) {
+          assertExpressible(path, "directory", { allowCommas: true });
+          pending.push(path);
+        } else if (entry.isSymlink) {
+          // A name read with U+FFFD in it leads nowhere here, so it is denied and refused below.
           const link = await classify(folder, path);
-          if (link) denied.push(link);
+          if (link) {
+            assertExpressible(path, "link");
+            denied.push(link);
+          }
         }
       }
     } catch (error) {
-      if (error instanceof FolderTooLargeError) throw error;
+      if (error instanceof FolderTooLargeError || error instanceof InexpressiblePathError) {
+        throw error;
+      }
       // A folder the manifest cannot list is one it cannot read either.
     }
   }

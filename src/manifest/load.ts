@@ -18,8 +18,9 @@ import type { Topology } from "../model/state.ts";
 import { deniedLinks, FolderTooLargeError } from "./folder_links.ts";
 import { DEFAULT_LIMITS, limitsFromEnv, type ManifestLimits } from "./limits.ts";
 import { normalizeTopology } from "./normalize.ts";
+import { assertExpressible, InexpressiblePathError } from "./permission_paths.ts";
 import { evaluateInSandbox } from "./sandbox.ts";
-import { outcomeIssue } from "./sandbox_issues.ts";
+import { inexpressiblePathIssue, outcomeIssue } from "./sandbox_issues.ts";
 import { parseTopologyInput } from "./validate.ts";
 
 /**
@@ -101,8 +102,12 @@ export async function loadManifest(
   const folder = dirname(path);
   let links;
   try {
+    // Every path passed to the sandbox's permission flags must reach Deno unchanged.
+    for (const source of NETFORM_SOURCES) assertExpressible(source, "netform");
+    assertExpressible(folder, "folder");
     links = await deniedLinks(folder);
   } catch (error) {
+    if (error instanceof InexpressiblePathError) return fail(inexpressiblePathIssue(error));
     if (!(error instanceof FolderTooLargeError)) throw error;
     return fail({
       path: "",

@@ -2,17 +2,38 @@
  * Copies a manifest's default export as plain data: objects, arrays, strings,
  * finite numbers, booleans and null, read through property descriptors only.
  *
- * The copy runs inside the sandbox, on a value the manifest controls. Reading
- * descriptors instead of properties means no getter, `toJSON` or
- * `Symbol.toPrimitive` of the manifest runs while it is serialized, and the
- * value handed out is the one that was checked. (The caller validates the copy
- * again after it leaves the sandbox; this pass is for precise messages.)
+ * The copy runs inside the sandbox, on a value the manifest controls, after
+ * the manifest has had every chance to replace builtins. So it reads
+ * descriptors instead of properties (no getter, `toJSON` or
+ * `Symbol.toPrimitive` of the manifest runs), calls only builtins captured
+ * before the manifest was imported (`_primordials.ts`), and builds the copy
+ * and its issues from null-prototype objects and arrays, which nothing on
+ * `Object.prototype` or `Array.prototype` can reach. The caller validates the
+ * answer again after it leaves the sandbox (`sandbox_answer.ts`); this pass
+ * is for precise messages.
  *
  * @module
  */
-import { types } from "node:util";
 import type { ManifestIssue } from "../errors.ts";
-import { formatPath } from "./format_path.ts";
+import {
+  ArrayIsArray,
+  ArrayPrototype,
+  isProxy,
+  nullArray,
+  nullObject,
+  NumberCtor,
+  NumberIsFinite,
+  NumberIsInteger,
+  ObjectHasOwn,
+  ObjectPrototype,
+  ReflectGetOwnPropertyDescriptor,
+  ReflectGetPrototypeOf,
+  ReflectOwnKeys,
+  StringCtor,
+  StringPrototypeSlice,
+  SymbolPrototypeGetDescription,
+} from "./_primordials.ts";
+import { MAX_TEXT } from "./sandbox_reply.ts";
 
 const HINT = "a manifest must export plain data: objects, arrays, strings, numbers and booleans";
 
@@ -26,7 +47,8 @@ export type PlainDataResult =
 
 /**
  * A plain copy of `value`, or its first problems (at most `limit`). Shared
- * (acyclic) references are fine and become separate copies.
+ * (acyclic) references are fine and become separate copies. Objects and
+ * arrays of the copy, and the issues, have a null prototype.
  *
  * @example
  * ```ts
@@ -36,84 +58,107 @@ export type PlainDataResult =
  * ```
  */
 export function copyPlainData(value: unknown, limit = 10): PlainDataResult {
-  const issues: ManifestIssue[] = [];
-  const ancestors = new Set<object>();
-  const visit = (v: unknown, path: PropertyKey[]): unknown => {
+  const issues = nullArray<ManifestIssue>();
+  // The objects on the way from the root to the one being copied (at most MAX_DEPTH).
+  const ancestors = nullArray<object>();
+  const report = (path: string, message: string): undefined => {
+    if (issues.length < limit) {
+      const issue = nullObject<ManifestIssue>();
+      issue.path = clip(path);
+      issue.message = clip(message);
+      issue.hint = HINT;
+      issues[issues.length] = issue;
+    }
+    return undefined;
+  };
+  const visit = (v: unknown, path: string, depth: number): unknown => {
     if (issues.length >= limit) return undefined;
-    const report = (message: string): undefined => {
-      issues.push({ path: formatPath(path), message, hint: HINT });
-      return undefined;
-    };
     switch (typeof v) {
       case "string":
       case "boolean":
       case "undefined":
         return v;
       case "number":
-        return Number.isFinite(v) ? v : report(`${v} is not a finite number`);
-      case "function":
-        return report(`Found a function${v.name ? ` ("${v.name}")` : ""}`);
+        return NumberIsFinite(v) ? v : report(path, `${v} is not a finite number`);
+      case "function": {
+        const name = isProxy(v) ? undefined : dataString(v, "name");
+        return report(path, `Found a function${name ? ` ("${name}")` : ""}`);
+      }
       case "symbol":
-        return report(`Found a symbol (${v.description ?? ""})`);
+        return report(path, `Found a symbol (${SymbolPrototypeGetDescription(v) ?? ""})`);
       case "bigint":
-        return report(`Found a bigint (${v}n); use a number`);
+        return report(path, `Found a bigint (${v}n); use a number`);
     }
     if (v === null) return null;
     const object = v as object;
-    if (types.isProxy(object)) return report("Found a Proxy");
-    if (ancestors.has(object)) return report("Found a cycle: this value contains itself");
-    if (path.length >= MAX_DEPTH) {
-      return report(`Found data nested deeper than ${MAX_DEPTH} levels`);
+    if (isProxy(object)) return report(path, "Found a Proxy");
+    for (let i = 0; i < depth; i++) {
+      if (ancestors[i] === object) return report(path, "Found a cycle: this value contains itself");
     }
-    const proto = Object.getPrototypeOf(object);
-    const isArray = Array.isArray(object);
+    if (depth >= MAX_DEPTH) {
+      return report(path, `Found data nested deeper than ${MAX_DEPTH} levels`);
+    }
+    const proto = ReflectGetPrototypeOf(object);
+    const isArray = ArrayIsArray(object);
     if (isArray) {
-      if (proto !== Array.prototype) return report("Found an array subclass");
-    } else if (proto !== Object.prototype && proto !== null) {
-      return report(`Found an instance of class ${className(proto)}`);
+      if (proto !== ArrayPrototype) return report(path, "Found an array subclass");
+    } else if (proto !== ObjectPrototype && proto !== null) {
+      return report(path, `Found an instance of class ${className(proto)}`);
     }
-    if (Object.getOwnPropertySymbols(object).length > 0) {
-      return report("Found an object with symbol keys (such as Symbol.toPrimitive)");
+    const keys = ReflectOwnKeys(object);
+    for (let i = 0; i < keys.length; i++) {
+      if (typeof keys[i] === "symbol") {
+        return report(path, "Found an object with symbol keys (such as Symbol.toPrimitive)");
+      }
     }
-    ancestors.add(object);
-    // A null prototype and defineProperty, so an own "__proto__" key stays a key.
-    const out: object = isArray ? [] : Object.create(null);
-    for (const key of Object.getOwnPropertyNames(object)) {
+    ancestors[depth] = object;
+    // A null prototype, so an own "__proto__" key stays a key and nothing inherited shows.
+    const out = (isArray ? nullArray() : nullObject()) as Record<string, unknown>;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
       if (isArray && key === "length") continue;
-      const descriptor = Object.getOwnPropertyDescriptor(object, key)!;
-      const at = [...path, isArray ? Number(key) : key];
-      if (!("value" in descriptor)) {
-        issues.push({ path: formatPath(at), message: "Found a getter or setter", hint: HINT });
+      const index = isArray ? arrayIndex(key) : undefined;
+      const at = index !== undefined ? `${path}[${index}]` : path === "" ? key : `${path}.${key}`;
+      const descriptor = ReflectGetOwnPropertyDescriptor(object, key)!;
+      if (!ObjectHasOwn(descriptor, "value")) {
+        report(at, "Found a getter or setter");
         continue;
       }
       if (!descriptor.enumerable) continue;
-      if (isArray && !/^(0|[1-9]\d*)$/.test(key)) {
-        issues.push({
-          path: formatPath(at),
-          message: "Found an array with named keys",
-          hint: HINT,
-        });
+      if (isArray && index === undefined) {
+        report(at, "Found an array with named keys");
         continue;
       }
-      Object.defineProperty(out, key, {
-        value: visit(descriptor.value, at),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
+      out[key] = visit(descriptor.value, at, depth + 1);
     }
-    ancestors.delete(object);
+    ancestors.length = depth;
     return out;
   };
-  const copy = visit(value, []);
+  const copy = visit(value, "", 0);
   return issues.length > 0 ? { ok: false, issues } : { ok: true, value: copy };
 }
 
+/** The index an array key stands for, or `undefined` for a named key ("01", "-1", "x"). */
+function arrayIndex(key: string): number | undefined {
+  const n = NumberCtor(key);
+  return NumberIsInteger(n) && n >= 0 && StringCtor(n) === key ? n : undefined;
+}
+
+/** An own data property of `object` that is a string, read without running any code of it. */
+function dataString(object: object, key: string): string | undefined {
+  const descriptor = ReflectGetOwnPropertyDescriptor(object, key);
+  if (!descriptor || !ObjectHasOwn(descriptor, "value")) return undefined;
+  return typeof descriptor.value === "string" ? clip(descriptor.value, 200) : undefined;
+}
+
 function className(proto: object): string {
-  const descriptor = Object.getOwnPropertyDescriptor(proto, "constructor");
-  const ctor = descriptor && "value" in descriptor ? descriptor.value : undefined;
-  const name = typeof ctor === "function"
-    ? Object.getOwnPropertyDescriptor(ctor, "name")
-    : undefined;
-  return typeof name?.value === "string" && name.value !== "" ? name.value : "unknown";
+  if (isProxy(proto)) return "unknown";
+  const descriptor = ReflectGetOwnPropertyDescriptor(proto, "constructor");
+  const ctor = descriptor && ObjectHasOwn(descriptor, "value") ? descriptor.value : undefined;
+  const name = typeof ctor === "function" && !isProxy(ctor) ? dataString(ctor, "name") : undefined;
+  return name || "unknown";
+}
+
+function clip(text: string, max = MAX_TEXT): string {
+  return text.length > max ? `${StringPrototypeSlice(text, 0, max - 1)}…` : text;
 }

@@ -10,9 +10,25 @@
  * resident memory (heap, ArrayBuffers, threads) is watched by a thread of its
  * own (`_memory_watch.ts`) that tells this side when to kill it.
  *
+ * Each path is passed as a flag of its own, and none may hold a comma: Deno
+ * (2.9.6) splits every `--allow-read=`/`--deny-read=` value on commas, with
+ * no way to escape one, so `--allow-read=/m,..` would also allow `..`. The
+ * caller refuses such paths with a message for the user
+ * (`permission_paths.ts`); this module refuses them again rather than pass
+ * them.
+ *
+ * WebAssembly is switched off for the whole child by V8 flags: `--jitless`
+ * leaves the `WebAssembly` object out of every realm (the main one,
+ * `node:vm` contexts, workers), so nothing can instantiate a module, and
+ * `--wasm-max-module-size=0` (V8 clamps it to 16 bytes, too small for a
+ * function) makes compiling any module with code fail, which covers what
+ * `--jitless` leaves: `import source` of a `.wasm` file, which Deno compiles
+ * on its own.
+ *
  * @module
  */
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { type MalformedAnswer, parseAnswer } from "./sandbox_answer.ts";
 import type { SandboxReply } from "./sandbox_reply.ts";
 
 /** Limits of one evaluation. */
@@ -28,6 +44,7 @@ export interface SandboxLimits {
 /** What became of an evaluation. */
 export type SandboxOutcome =
   | SandboxReply
+  | MalformedAnswer
   | { kind: "timeout" }
   | { kind: "memory" }
   | { kind: "output" }
@@ -40,7 +57,15 @@ export interface SandboxOptions {
   allowRead: readonly string[];
   /** Paths inside them it may not read (symbolic links that lead out). */
   denyRead: readonly string[];
+  /**
+   * The child's entry module. Default: `_child.ts`. Tests pass a stand-in to
+   * see what this side makes of answers the real evaluator never gives.
+   */
+  entry?: string;
 }
+
+/** V8 flags of the child besides the heap limit (see the module documentation). */
+export const CHILD_V8_FLAGS = ["--jitless", "--wasm-max-module-size=0"] as const;
 
 const CHILD_ENTRY = fileURLToPath(new URL("./_child.ts", import.meta.url));
 const STDERR_KEEP = 16 * 1024;
@@ -68,10 +93,10 @@ export async function evaluateInSandbox(
     "--no-lock",
     "--no-remote",
     "--no-npm",
-    `--v8-flags=--max-old-space-size=${heapMb}`,
-    `--allow-read=${options.allowRead.join(",")}`,
-    ...(options.denyRead.length > 0 ? [`--deny-read=${options.denyRead.join(",")}`] : []),
-    CHILD_ENTRY,
+    `--v8-flags=${[`--max-old-space-size=${heapMb}`, ...CHILD_V8_FLAGS].join(",")}`,
+    ...options.allowRead.map((path) => `--allow-read=${expressible(path)}`),
+    ...options.denyRead.map((path) => `--deny-read=${expressible(path)}`),
+    options.entry ?? CHILD_ENTRY,
     pathToFileURL(manifest).href,
     String(limits.memoryMb * 1024 * 1024),
   ];
@@ -110,7 +135,7 @@ export async function evaluateInSandbox(
     exited,
   ]);
   if (stopped) return { kind: stopped };
-  const reply = findReply(stdout, nonce);
+  const reply = parseAnswer(stdout, nonce);
   if (reply) return reply;
   if (/out of memory|heap limit/i.test(stderr)) return { kind: "memory" };
   return { kind: "exited", code: status.code, signal: status.signal, stderr };
@@ -168,16 +193,12 @@ async function readTail(stream: ReadableStream<Uint8Array>, keep: number): Promi
   return new TextDecoder().decode(tail);
 }
 
-function findReply(stdout: Uint8Array, nonce: string): SandboxReply | undefined {
-  const prefix = nonce + " ";
-  for (const line of new TextDecoder().decode(stdout).split("\n")) {
-    if (!line.startsWith(prefix)) continue;
-    try {
-      const reply = JSON.parse(line.slice(prefix.length)) as SandboxReply;
-      if (reply.kind === "value" || reply.kind === "issues" || reply.kind === "error") return reply;
-    } catch {
-      return undefined;
-    }
+/** `path`, if Deno's permission flags can carry it unchanged. */
+function expressible(path: string): string {
+  if (path.includes(",")) {
+    throw new Error(
+      `Cannot pass "${path}" to the sandbox: Deno splits permission paths on commas`,
+    );
   }
-  return undefined;
+  return path;
 }

@@ -7,6 +7,7 @@
 import type { ManifestIssue } from "../errors.ts";
 import type { DeniedLink } from "./folder_links.ts";
 import type { ManifestLimits } from "./limits.ts";
+import { describeProblem, type InexpressiblePathError } from "./permission_paths.ts";
 import type { SandboxOutcome } from "./sandbox.ts";
 
 /** What the messages need to know about the evaluation. */
@@ -28,6 +29,48 @@ const ACTIONS: Readonly<Record<string, string>> = {
 };
 
 const MIB = 1024 * 1024;
+
+/** Errors that mean the manifest tried WebAssembly, which V8 flags switch off in the child. */
+const WASM_OFF =
+  /WebAssembly is not defined|WebAssembly is not available|Failed to compile Wasm module|buffer source exceeds maximum size of 16\b/;
+
+/** The issue for a path the sandbox's permission flags cannot carry, with what to do about it. */
+export function inexpressiblePathIssue(error: InexpressiblePathError): ManifestIssue {
+  const problem = describeProblem(error.problem);
+  const fixed = error.problem === "comma" ? "has no comma" : "is valid UTF-8";
+  const shown = `"${error.path}"`;
+  switch (error.role) {
+    case "folder":
+      return {
+        path: "",
+        message:
+          `Cannot confine the manifest to its folder ${shown}: the path ${problem}, so no flag allows exactly that folder`,
+        hint: `rename or move the folder so that its path ${fixed}`,
+      };
+    case "netform":
+      return {
+        path: "",
+        message:
+          `Cannot confine the manifest: netform's own path ${shown} ${problem}, so no flag allows exactly netform's modules`,
+        hint: `install or copy netform into a folder whose path ${fixed}`,
+      };
+    case "link":
+      return {
+        path: "",
+        message:
+          `Cannot confine the manifest: the symbolic link ${shown} in its folder must be denied, but its path ${problem}`,
+        hint:
+          `rename the link (and any folder above it, inside the manifest's folder) so that its path ${fixed}, or remove it`,
+      };
+    case "directory":
+      return {
+        path: "",
+        message:
+          `Cannot confine the manifest: the path of the folder ${shown} inside its folder ${problem}, so the links in it cannot be denied`,
+        hint: `rename it so that its name ${fixed}, or move it out of the manifest's folder`,
+      };
+  }
+}
 
 /** The issue for an outcome other than a value or a list of issues. */
 export function outcomeIssue(
@@ -62,7 +105,22 @@ export function outcomeIssue(
       return exitedIssue(outcome);
     case "error":
       return errorIssue(outcome, context);
+    case "malformed":
+      return {
+        path: "",
+        message: `The sandbox's answer was malformed: ${outcome.why}`,
+        hint:
+          "netform refuses the manifest rather than trust the answer; a manifest that tampers with builtins or the output of netform's evaluator causes this, otherwise report it as a netform bug",
+      };
   }
+}
+
+function wasmIssue(detail: string): ManifestIssue {
+  return {
+    path: "",
+    message: `The manifest was refused: WebAssembly is switched off in the sandbox (${detail})`,
+    hint: "a manifest only describes a topology: compute it in the manifest's own code",
+  };
 }
 
 function exitedIssue(
@@ -76,6 +134,7 @@ function exitedIssue(
     };
   }
   const uncaught = /^error: (Uncaught.*)$/m.exec(outcome.stderr)?.[1];
+  if (uncaught && WASM_OFF.test(uncaught)) return wasmIssue(uncaught);
   if (uncaught) {
     return {
       path: "",
@@ -141,6 +200,7 @@ function errorIssue(
       hint: "manifests run without npm packages: copy what you need into the manifest's folder",
     };
   }
+  if (WASM_OFF.test(message)) return wasmIssue(`${reply.name}: ${firstLine(message)}`);
   if (reply.name === "SandboxRefusal") {
     return {
       path: "",

@@ -40,6 +40,12 @@ const SLOW = /look for a loop that never ends .*--manifest-timeout/;
 const GREEDY = /look for a loop that allocates without end.*--manifest-memory/;
 const CONFINED = /manifests may only read their own folder \(".*hostile"\)/;
 
+function wasmOff(detail: RegExp): RegExp {
+  return new RegExp(
+    `The manifest was refused: WebAssembly is switched off in the sandbox \\(.*${detail.source}`,
+  );
+}
+
 const CASES: Case[] = [
   // Time
   { file: "loop_forever.ts", message: TIMEOUT, hint: SLOW, live: true },
@@ -133,9 +139,40 @@ const CASES: Case[] = [
   // node:child_process reads the environment before it spawns.
   { file: "node_child_process.ts", message: /denied an operation: Requires env access/ },
   { file: "kill_process.ts", message: /denied an operation: Requires run access/ },
+  // WebAssembly: off in every realm (--jitless), and no module with code compiles.
+  { file: "webassembly.ts", message: wasmOff(/ReferenceError: WebAssembly is not defined/) },
+  { file: "wasm_import.ts", message: wasmOff(/Failed to compile Wasm module '.*\/add\.wasm'/) },
   {
-    file: "webassembly.ts",
-    message: /The manifest was refused: Manifests may not use WebAssembly/,
+    file: "wasm_import_source.ts",
+    message: wasmOff(/Failed to compile Wasm module '.*\/add\.wasm'/),
+  },
+  { file: "wasm_data_url.ts", message: wasmOff(/Failed to compile Wasm module 'data:/) },
+  { file: "wasm_node_vm.ts", message: wasmOff(/ReferenceError: WebAssembly is not defined/) },
+  {
+    file: "wasm_function_constructor.ts",
+    message: wasmOff(/ReferenceError: WebAssembly is not defined/),
+  },
+  {
+    file: "wasm_worker_threads.ts",
+    message: wasmOff(/ReferenceError: WebAssembly is not defined/),
+  },
+  { file: "wasm_set_flags.ts", message: wasmOff(/ReferenceError: WebAssembly is not defined/) },
+  {
+    file: "wasm_node_wasi.ts",
+    message: wasmOff(/Failed to compile Wasm module '.*\/add\.wasm'/),
+  },
+  {
+    file: "wasm_tiny_module.ts",
+    message:
+      /failed while loading: Error: compiled a WebAssembly\.Module but found no way to instantiate it/,
+  },
+  {
+    file: "wasm_shadow_realm.ts",
+    message: /failed while loading: TypeError: globalThis\.ShadowRealm is not a constructor/,
+  },
+  {
+    file: "wasm_bytes_import.ts",
+    message: /failed while loading: TypeError: The import attribute type of "bytes" is unsupported/,
   },
   {
     file: "nested_worker.ts",
@@ -148,6 +185,34 @@ const CASES: Case[] = [
   // The evaluation itself
   { file: "deno_exit.ts", message: /ended its process \(exit code 0\) before it exported/ },
   { file: "forged_reply.ts", message: /ended its process \(exit code 0\) before it exported/ },
+  // Forging the answer from inside: each export is refused for what it really is (the
+  // forgery would make it pass, or answer a valid topology that changes the state).
+  { file: "forge_stdout_write.ts", message: /- Found a function \("topology"\)/, hint: PLAIN },
+  { file: "forge_text_encoder.ts", message: /extra: Found a function \("extra"\)/, hint: PLAIN },
+  { file: "forge_json_stringify.ts", message: /name: Found a getter or setter/, hint: PLAIN },
+  { file: "forge_to_json.ts", message: /namespaces\.ns9\.links\.d0\.up: Found a function/ },
+  { file: "forge_promise_then.ts", message: /- Found a function \("topology"\)/, live: true },
+  { file: "forge_array_push.ts", message: /namespaces\.ns1\.links\.d0\.up: Found a function/ },
+  { file: "forge_subarray_species.ts", message: /run: Found a function \("run"\)/ },
+  { file: "forge_typed_array_length.ts", message: /run: Found a function \("run"\)/ },
+  { file: "forge_descriptor_fields.ts", message: /name: Found a getter or setter/ },
+  { file: "forge_reflection.ts", message: /namespaces\.ns1\.links\.d0\.up: Found a function/ },
+  {
+    file: "forge_string_number.ts",
+    message: /namespaces\.ns1\.routes\.extra: Found an array with named keys/,
+  },
+  { file: "forge_define_property.ts", message: /later: Found a function \("later"\)/ },
+  { file: "forge_exit_unload.ts", message: /later: Found a function \("later"\)/ },
+  { file: "forge_console.ts", message: /later: Found a function \("later"\)/ },
+  { file: "forge_core_ops.ts", message: /later: Found a function \("later"\)/ },
+  {
+    file: "forge_heap_snapshot.ts",
+    message: /later: Found a function \("later"\)/,
+    // A heap snapshot takes about 1 s and more than 128 MiB here.
+    env: { NETFORM_MANIFEST_TIMEOUT: "10", NETFORM_MANIFEST_MEMORY: "512" },
+  },
+  // The getters run inside Deno, which reads the thrown value; what they print is no answer.
+  { file: "forge_thrown_getters.ts", message: /failed while loading: Error: harmless/ },
   { file: "throws_later.ts", message: /failed while loading: Uncaught Error: thrown from a timer/ },
 ];
 
@@ -156,14 +221,21 @@ interface Run {
   stderr: string;
 }
 
+/** Where netform runs from: its copy (`root`, holding mod.ts) and the working directory. */
+interface Place {
+  root: string;
+  cwd: string;
+}
+
 async function netform(
   args: string[],
   permissions: string[],
   env: Record<string, string> = {},
+  place: Place = { root: REPO_ROOT, cwd: REPO_ROOT },
 ): Promise<Run> {
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...permissions, "mod.ts", ...args],
-    cwd: REPO_ROOT,
+    args: ["run", ...permissions, `${place.root}mod.ts`, ...args],
+    cwd: place.cwd,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -250,6 +322,212 @@ Deno.test("every hostile manifest is refused with its message and changes nothin
       await assert.rejects(Deno.stat(CORPUS + "pwned.txt"), Deno.errors.NotFound);
       await Deno.stat(CORPUS + "remove_self.ts");
     });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** A file outside the manifest's folder; the manifests below try to read it. */
+const SECRET = "the-secret-the-sandbox-must-not-read";
+
+/** A manifest that reads `specifier` (relative to it) and puts what it read in its topology's name. */
+const READER = (specifier: string) =>
+  `import data from ${JSON.stringify(specifier)} with { type: "json" };
+export default { name: "read-" + data.name, namespaces: { ns9: {} } };
+`;
+
+interface PathCase {
+  name: string;
+  /** Lays out the case under `dir` (which holds secret.json) and returns the manifest to run. */
+  setup(dir: string): Promise<{ manifest: string; place?: Place }>;
+  message: RegExp;
+  hint: RegExp;
+}
+
+/** Runs `script` in `dir` with bash, which can make names that are not valid UTF-8 (`\xff`). */
+async function shell(dir: string, script: string): Promise<void> {
+  const done = await new Deno.Command("bash", { args: ["-c", script], cwd: dir }).output();
+  assert.equal(done.code, 0, new TextDecoder().decode(done.stderr));
+}
+
+async function writeManifest(folder: string, specifier: string): Promise<string> {
+  await Deno.mkdir(folder, { recursive: true });
+  await Deno.writeTextFile(`${folder}/m.ts`, READER(specifier));
+  return `${folder}/m.ts`;
+}
+
+const COMMA_FOLDER = /rename or move the folder so that its path has no comma/;
+const COMMA_LINK = /rename the link .* so that its path has no comma, or remove it/;
+
+const PATH_CASES: PathCase[] = [
+  {
+    // --allow-read=<dir>/m,.. would allow "..", resolved against the working directory <dir>/work.
+    name: 'a manifest folder named "m,.."',
+    setup: async (dir) => {
+      await Deno.mkdir(`${dir}/work`);
+      const manifest = await writeManifest(`${dir}/m,..`, `${dir}/secret.json`);
+      return { manifest, place: { root: REPO_ROOT, cwd: `${dir}/work` } };
+    },
+    message: /Cannot confine the manifest to its folder ".*\/m,\.\.": the path has a comma/,
+    hint: COMMA_FOLDER,
+  },
+  {
+    // <dir>/m,<dir> is the folder "<dir>" inside "<dir>/m,": the flag would allow "<dir>/m" and "<dir>".
+    name: "a folder whose path splits into one of its ancestors",
+    setup: async (dir) => ({
+      manifest: await writeManifest(`${dir}/m,${dir}`, `${dir}/secret.json`),
+    }),
+    message: /Cannot confine the manifest to its folder ".*\/m,\/.*": the path has a comma/,
+    hint: COMMA_FOLDER,
+  },
+  {
+    name: "a link to a manifest in a folder with a comma",
+    setup: async (dir) => {
+      await writeManifest(`${dir}/real,dir`, `${dir}/secret.json`);
+      await Deno.mkdir(`${dir}/plain`);
+      await Deno.symlink(`${dir}/real,dir/m.ts`, `${dir}/plain/m.ts`);
+      return { manifest: `${dir}/plain/m.ts` };
+    },
+    message: /to its folder ".*\/real,dir": the path has a comma/,
+    hint: COMMA_FOLDER,
+  },
+  {
+    // --deny-read=<m>/x,y.json would deny "<m>/x" and "y.json", not the link.
+    name: 'a link named "x,y.json" to a file outside',
+    setup: async (dir) => {
+      const manifest = await writeManifest(`${dir}/m`, "./x,y.json");
+      await Deno.symlink(`${dir}/secret.json`, `${dir}/m/x,y.json`);
+      return { manifest };
+    },
+    message:
+      /the symbolic link ".*\/m\/x,y\.json" in its folder must be denied, but its path has a comma/,
+    hint: COMMA_LINK,
+  },
+  {
+    name: "a link to a file outside, in a nested folder with a comma",
+    setup: async (dir) => {
+      const manifest = await writeManifest(`${dir}/m`, "./sub,dir/key.json");
+      await Deno.mkdir(`${dir}/m/sub,dir`);
+      await Deno.symlink(`${dir}/secret.json`, `${dir}/m/sub,dir/key.json`);
+      return { manifest };
+    },
+    message: /the symbolic link ".*\/m\/sub,dir\/key\.json" in its folder must be denied/,
+    hint: COMMA_LINK,
+  },
+  {
+    name: "a link to a directory, with a comma",
+    setup: async (dir) => {
+      await Deno.mkdir(`${dir}/vault`);
+      await Deno.copyFile(`${dir}/secret.json`, `${dir}/vault/secret.json`);
+      const manifest = await writeManifest(`${dir}/m`, "./vault,x/secret.json");
+      await Deno.symlink(`${dir}/vault`, `${dir}/m/vault,x`);
+      return { manifest };
+    },
+    message:
+      /the symbolic link ".*\/m\/vault,x" in its folder must be denied, but its path has a comma/,
+    hint: COMMA_LINK,
+  },
+  {
+    // It leads nowhere now; whatever appears there later is outside the folder.
+    name: "a dangling link with a comma",
+    setup: async (dir) => {
+      const manifest = await writeManifest(`${dir}/m`, "./later,x.json");
+      await Deno.symlink(`${dir}/later.json`, `${dir}/m/later,x.json`);
+      return { manifest };
+    },
+    message: /the symbolic link ".*\/m\/later,x\.json" in its folder must be denied/,
+    hint: COMMA_LINK,
+  },
+  {
+    name: "netform installed in a folder with a comma",
+    setup: async (dir) => {
+      const root = `${dir}/net,form/`;
+      await Deno.mkdir(root);
+      for (const file of ["mod.ts", "deno.json", "deno.lock"]) {
+        await Deno.copyFile(`${REPO_ROOT}${file}`, `${root}${file}`);
+      }
+      await copyTree(`${REPO_ROOT}src`, `${root}src`);
+      // The flag for <dir>/net,form/src/ would allow "<dir>/net".
+      await Deno.mkdir(`${dir}/net`);
+      await Deno.copyFile(`${dir}/secret.json`, `${dir}/net/secret.json`);
+      const manifest = await writeManifest(`${dir}/m`, `${dir}/net/secret.json`);
+      return { manifest, place: { root, cwd: root } };
+    },
+    message: /netform's own path ".*\/net,form\/(mod\.ts|src\/)" has a comma/,
+    hint: /install or copy netform into a folder whose path has no comma/,
+  },
+  {
+    // Deno lists the name with U+FFFD, a path that does not exist; "./l%FF.json" reaches the link.
+    name: "a link whose name is not valid UTF-8",
+    setup: async (dir) => {
+      const manifest = await writeManifest(`${dir}/m`, "./l%FF.json");
+      await shell(`${dir}/m`, `ln -s "${dir}/secret.json" "$(printf 'l\\xff.json')"`);
+      return { manifest };
+    },
+    message:
+      /the symbolic link ".*\/m\/l\uFFFD\.json" in its folder must be denied, but its path is not valid UTF-8/,
+    hint: /rename the link .* so that its path is valid UTF-8, or remove it/,
+  },
+  {
+    name: "a folder whose name is not valid UTF-8, holding a link that leads out",
+    setup: async (dir) => {
+      const manifest = await writeManifest(`${dir}/m`, "./d%FF/key.json");
+      await shell(
+        `${dir}/m`,
+        `mkdir "$(printf 'd\\xff')" && ln -s "${dir}/secret.json" "$(printf 'd\\xff')/key.json"`,
+      );
+      return { manifest };
+    },
+    message: /the path of the folder ".*\/m\/d\uFFFD" inside its folder is not valid UTF-8/,
+    hint: /rename it so that its name is valid UTF-8, or move it out of the manifest's folder/,
+  },
+];
+
+async function copyTree(from: string, to: string): Promise<void> {
+  await Deno.mkdir(to, { recursive: true });
+  for await (const entry of Deno.readDir(from)) {
+    if (entry.isDirectory) await copyTree(`${from}/${entry.name}`, `${to}/${entry.name}`);
+    else if (entry.isFile) await Deno.copyFile(`${from}/${entry.name}`, `${to}/${entry.name}`);
+  }
+}
+
+Deno.test("paths Deno's permission flags cannot carry are refused before the manifest runs", async (t) => {
+  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "netform_paths_" }));
+  try {
+    const state = `${dir}/host.json`;
+    const sim = ["--driver", "sim", "--state", state];
+    const simPermissions = ["--allow-read", "--allow-write", "--allow-run", "--allow-env"];
+    const setup = await netform(
+      ["apply", "examples/veth_router.ts", ...sim, "--auto-approve"],
+      simPermissions,
+    );
+    assert.equal(setup.code, 0, setup.stderr);
+    const before = await Deno.readFile(state);
+    for (const c of PATH_CASES) {
+      await t.step(c.name, async () => {
+        const caseDir = await Deno.makeTempDir({ dir, prefix: "case_" });
+        try {
+          await Deno.writeTextFile(`${caseDir}/secret.json`, JSON.stringify({ name: SECRET }));
+          const { manifest, place } = await c.setup(caseDir);
+          const run = await netform(
+            ["apply", manifest, ...sim, "--auto-approve"],
+            simPermissions,
+            {},
+            place,
+          );
+          assertRefused(run, manifest, c.message, c.hint);
+          assert.doesNotMatch(run.stderr, new RegExp(SECRET), "the secret was read");
+          assert.deepEqual(await Deno.readFile(state), before, "the state file changed");
+          assert.deepEqual(
+            processesMentioning(manifest),
+            [],
+            "the evaluation outlived the command",
+          );
+        } finally {
+          await Deno.remove(caseDir, { recursive: true });
+        }
+      });
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
