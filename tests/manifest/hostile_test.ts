@@ -498,7 +498,7 @@ Deno.test("paths Deno's permission flags cannot carry are refused before the man
     const sim = ["--driver", "sim", "--state", state];
     const simPermissions = ["--allow-read", "--allow-write", "--allow-run", "--allow-env"];
     const setup = await netform(
-      ["apply", "examples/veth_router.ts", ...sim, "--auto-approve"],
+      ["apply", "examples/veth_router.ts", ...sim, "--state-init", "--auto-approve"],
       simPermissions,
     );
     assert.equal(setup.code, 0, setup.stderr);
