@@ -25,6 +25,12 @@ import { UsageError } from "../errors.ts";
 import { OperationSchema } from "../plan/codec.ts";
 import type { Operation } from "../model/operations.ts";
 import { runOperations } from "./apply.ts";
+import { describeOperation } from "./describe.ts";
+import { kernelFromHostState } from "../drivers/sim/from_state.ts";
+import { observeState } from "../drivers/sim/observe.ts";
+import type { HostState, Topology } from "../model/state.ts";
+import { isForeign } from "../plan/ownership.ts";
+import { stateEntries } from "../plan/state_objects.ts";
 import { intentFile } from "./intent.ts";
 import { sweepStaleTemporaries, writeDurably } from "../durable_file.ts";
 import { readJsonFile } from "../read_json_file.ts";
@@ -160,10 +166,19 @@ export async function revertPending(
 ): Promise<RevertOutcome | undefined> {
   const record = await claim(path, "reverting");
   if (record === undefined) return undefined;
+  const check = checkRevert(record, await driver.observe());
+  if (!check.ok) {
+    // Put back, so the operator can read it; nothing was run.
+    await Deno.rename(`${path}.reverting`, path).catch(() => {});
+    throw new UsageError(
+      `Cannot revert the apply of topology "${record.topology}" from the pending revert ` +
+        `"${path}": ${check.why}; nothing was changed. Check the host, then remove the record`,
+    );
+  }
   // The undo may create links again: recorded first, like an apply's steps (see intent.ts).
   const intent = intentPath ? intentFile(intentPath, record.topology) : undefined;
-  await intent?.begin(record.undo);
-  const result = await runOperations(record.undo, driver);
+  await intent?.begin(check.operations);
+  const result = await runOperations(check.operations, driver);
   await intent?.end();
   const now = objectDigests(scopedState(await driver.observe(), record.scope));
   const left = diffDigests(record.before, now);
@@ -171,10 +186,72 @@ export async function revertPending(
   return {
     record,
     ran: result.ran,
-    ...(result.error !== undefined ? { error: result.error } : {}),
+    ...(result.error !== undefined
+      ? { error: result.error }
+      : check.stoppedAt !== undefined
+      ? { error: `the host changed since the apply: ${check.stoppedAt}` }
+      : {}),
     restored: isSame(left),
     left: describeDifferences(left, 50),
   };
+}
+
+/** What of a record's undo may run, checked on the model of the host before anything runs. */
+export type RevertCheck =
+  | { ok: true; operations: Operation[]; stoppedAt?: string }
+  | { ok: false; why: string };
+
+/**
+ * A record is a file, and its operations are checked like a saved plan's, on the model of the
+ * host as it is: they may not change anything outside the topology's scope, nor anything in it
+ * that the apply left alone (same digest now as recorded before it), nor a foreign object that
+ * appeared since. Where the model refuses an operation (the host changed since the apply), only
+ * the operations before it run, as the real host would stop there too.
+ */
+export function checkRevert(record: PendingRevert, observed: HostState): RevertCheck {
+  const kernel = kernelFromHostState(observed);
+  const start = observeState(kernel.view);
+  let ran = record.undo.length;
+  let stoppedAt: string | undefined;
+  for (const [i, op] of record.undo.entries()) {
+    try {
+      kernel.execute(op);
+    } catch (e) {
+      ran = i;
+      stoppedAt = `${describeOperation(op)}: ${(e as Error).message}`;
+      break;
+    }
+  }
+  const end = observeState(kernel.view);
+  const [was, now] = [objectDigests(start), objectDigests(end)];
+  const inside = objectDigests(scopedState(start, record.scope));
+  const owned = new Set(
+    [...stateEntries(start)].filter(([, o]) => !isForeign(start, o, emptyTopology(record.topology)))
+      .map(([key]) => key),
+  );
+  const untouchable = Object.keys(was).filter((key) =>
+    !(key in inside) || record.before[key] === was[key] ||
+    (!(key in record.before) && !owned.has(key))
+  );
+  const touched = untouchable.filter((key) => now[key] !== was[key]).sort();
+  if (touched.length > 0) {
+    return {
+      ok: false,
+      why:
+        `its operations would change what the apply did not: ${touched.slice(0, 12).join(", ")}` +
+        (touched.length > 12 ? `, and ${touched.length - 12} more` : ""),
+    };
+  }
+  return {
+    ok: true,
+    operations: record.undo.slice(0, ran),
+    ...(stoppedAt !== undefined ? { stoppedAt } : {}),
+  };
+}
+
+/** A topology that declares nothing, so that only what it owns is not foreign. */
+function emptyTopology(name: string): Topology {
+  return { name, namespaces: {} };
 }
 
 /** One paragraph about a revert, for people. */
