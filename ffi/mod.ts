@@ -9,6 +9,7 @@ export {
   createNamespace,
   deleteNamespace,
   listNamespaces,
+  NamespaceFds,
   NETNS_RUN_DIR,
   removeStaleNamespaceFile,
 } from "./netns.ts";

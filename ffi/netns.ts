@@ -182,3 +182,43 @@ function syncOnly<T>(value: T): T {
   }
   return value;
 }
+
+/** The file of namespace `name` (`null`: the calling thread's own namespace). */
+function namespaceFile(name: string | null, action: string): string {
+  return name === null ? THREAD_NETNS : pathOf(name, action);
+}
+
+/**
+ * Open fds of network namespaces, for `IFLA_NET_NS_FD`, opened on demand and closed together.
+ * An open fd keeps its namespace alive, so close them as soon as the requests that carry them
+ * were sent. Fds are plain integers: no pointer leaves this file.
+ */
+export class NamespaceFds implements Disposable {
+  #fds = new Map<string | null, number>();
+
+  /**
+   * An fd of namespace `name` (`null`: the calling thread's own); throws `KernelError`
+   * (`ENOENT` when it does not exist).
+   */
+  get(name: string | null): number {
+    const known = this.#fds.get(name);
+    if (known !== undefined) return known;
+    const action = `Cannot open namespace "${name ?? "(own)"}"`;
+    const fd = check(
+      libc().open(cstr(namespaceFile(name, action)), O_RDONLY | O_CLOEXEC, 0),
+      action,
+    );
+    this.#fds.set(name, fd);
+    return fd;
+  }
+
+  /** Closes every fd. Safe to call more than once. */
+  close(): void {
+    for (const fd of this.#fds.values()) libc().close(fd);
+    this.#fds.clear();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

@@ -14,6 +14,7 @@ import {
   createNamespace,
   deleteNamespace,
   ifinfomsg,
+  NamespaceFds,
   readIfInfoMsg,
   removeStaleNamespaceFile,
   RouteSocket,
@@ -38,7 +39,7 @@ import type { Driver, RunFiles } from "../driver.ts";
 import type { Operation } from "../../model/operations.ts";
 import type { HostState } from "../../model/state.ts";
 import { ROOT_NAMESPACE } from "../../model/names.ts";
-import { isVanishedNamespace, NamespaceFds } from "./_nsfd.ts";
+import { isVanishedNamespace } from "./_vanished.ts";
 import { type Batch, type LateBatch, type Resolver, type Step, stepFor } from "./requests.ts";
 
 /** A cached name that exists, created by this driver, whose ifindex was not read yet. */
@@ -118,7 +119,7 @@ export class LiveDriver implements Driver {
       const resolver: Resolver = {
         ifindex: (ns, name) => this.#ifindex(ns, name),
         nameTaken: (ns, name) => (this.#links.get(ns) ?? this.#dumpLinks(ns)).has(name),
-        namespaceFd: (ns) => fds.get(ns),
+        namespaceFd: (ns) => fds.get(ns === ROOT_NAMESPACE ? null : ns),
       };
       // A name being created is not there now: a cached ifindex for it is stale.
       if (op.op === "link.create") {

@@ -51,7 +51,7 @@ import {
   type RawRoute,
 } from "./_parse.ts";
 import { NsidResolver } from "./_nsid.ts";
-import { isVanishedNamespace } from "./_nsfd.ts";
+import { isVanishedNamespace } from "./_vanished.ts";
 import { compareCidr } from "./_ip.ts";
 import type { HostState } from "../../model/state.ts";
 
