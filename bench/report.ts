@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { BenchResults } from "./run.ts";
+import type { BenchResults } from "./results.ts";
 
 const CASES: [name: string, what: string][] = [
   [

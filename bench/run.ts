@@ -12,10 +12,11 @@
  */
 import { benchLiveSize, type Notes, type Samples } from "./live_bench.ts";
 import { median, run } from "./measure.ts";
-import { benchPlannerScale, type PlannerScaleResult } from "./planner_scale.ts";
+import { benchPlannerScale } from "./planner_scale.ts";
 import { renderMarkdown } from "./report.ts";
+import type { BenchResults, SizeResult } from "./results.ts";
 import type { ScenarioSize } from "./scenario.ts";
-import { evaluateTargets, ratiosOf, type Target } from "./targets.ts";
+import { evaluateTargets, ratiosOf } from "./targets.ts";
 
 /** The sizes measured by default; the last is the issue's target. */
 export const DEFAULT_SIZES: ScenarioSize[] = [
@@ -37,30 +38,6 @@ const QUICK_PLANNER_SIZE: ScenarioSize = {
   addresses: 100,
   routes: 100,
 };
-
-/** One size's results. */
-export interface SizeResult {
-  size: ScenarioSize;
-  /** Steps of netform's plan and `ip` commands of the baselines for the same work. */
-  steps: number;
-  ipCommands: number;
-  /** Median milliseconds per case, with every sample. */
-  cases: Record<string, { medianMs: number; samplesMs: number[]; note?: string }>;
-  /** Named ratios (netform / baseline unless the name says otherwise). */
-  ratios: Record<string, number>;
-  targets: Target[];
-}
-
-/** Everything one run of the benchmark produced. */
-export interface BenchResults {
-  formatVersion: 1;
-  date: string;
-  quick: boolean;
-  runs: number;
-  machine: Record<string, string>;
-  sizes: SizeResult[];
-  plannerScale: PlannerScaleResult & { target: Target };
-}
 
 async function machine(): Promise<Record<string, string>> {
   const text = async (cmd: string, args: string[]) => {
