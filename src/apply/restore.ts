@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { marksIPv4AddressInPlace } from "../model/kernel_release.ts";
 import { KERNEL_PROTOCOL } from "../model/names.ts";
 import type { LinkChanges, LinkSpec, Operation } from "../model/operations.ts";
 import type { HostState, Link, LinkRef, Namespace, Route } from "../model/state.ts";
@@ -45,6 +46,7 @@ export function restoreOperations(target: HostState, now: HostState): Operation[
   const creates: Operation[] = [];
   const late: Operation[] = [];
   const adds: Operation[] = [];
+  const inPlace = marksIPv4AddressInPlace(now.kernelRelease);
 
   // Namespaces that are gone are created again (empty, with a fresh lo);
   // namespaces that are new are deleted with everything in them.
@@ -183,9 +185,16 @@ export function restoreOperations(target: HostState, now: HostState): Operation[
       const primariesFirst = [...want.addresses].sort((a, b) =>
         Number(a.secondary ?? false) - Number(b.secondary ?? false)
       );
+      const remarks: Operation[] = [];
       for (const a of primariesFirst) {
         const now = existing.get(a.cidr);
         if (now && now.protocol === a.protocol) continue;
+        // A kernel that cannot change an IPv4 address's protocol in place gets it deleted and
+        // added again; secondaries are deleted before their primary, which would take them.
+        const recreate = now !== undefined && !a.cidr.includes(":") && !inPlace;
+        if (recreate) {
+          remarks.unshift({ op: "address.delete", namespace, link: name, cidr: a.cidr });
+        }
         // A loopback's 127.0.0.1/8 and ::1 come back when it goes up.
         if (
           !now && want.kind === "loopback" && isLoopbackDefault(a.cidr) && want.up && !have?.up
@@ -196,9 +205,10 @@ export function restoreOperations(target: HostState, now: HostState): Operation[
           link: name,
           cidr: a.cidr,
           protocol: a.protocol,
-          ...(now ? { replace: true } : {}),
+          ...(now && !recreate ? { replace: true } : {}),
         });
       }
+      deletes.push(...remarks);
     }
     const have = new Map(
       current.namespaces[namespace]!.routes

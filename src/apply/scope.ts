@@ -104,7 +104,9 @@ export function scopedState(state: HostState, spec: ScopeSpec): HostState {
       namespaces[namespace] = { links, routes };
     }
   }
-  return { namespaces };
+  return state.kernelRelease === undefined
+    ? { namespaces }
+    : { namespaces, kernelRelease: state.kernelRelease };
 }
 
 /** Keys of the links `link` points at: its parent, peer and bridge. */

@@ -140,6 +140,11 @@ export type Namespace = z.infer<typeof NamespaceSchema>;
 /** Network state of a host: the root namespace (`root`) and every named one. */
 export const HostStateSchema = z.strictObject({
   namespaces: z.record(z.string(), NamespaceSchema),
+  /**
+   * The kernel's release (`uname -r`), where the driver knows it: what the kernel can do
+   * decides some steps (see `kernel_release.ts`).
+   */
+  kernelRelease: z.string().optional(),
 });
 export type HostState = z.infer<typeof HostStateSchema>;
 

@@ -9,6 +9,7 @@ import { PlanError } from "../errors.ts";
 import { KERNEL_PROTOCOL, NETFORM_PROTOCOL, tableName } from "../model/names.ts";
 import type { Address, Route } from "../model/state.ts";
 import { familyOf, parseCidr } from "../manifest/ip.ts";
+import { marksIPv4AddressInPlace } from "../model/kernel_release.ts";
 import {
   addressAddress,
   linkAddress,
@@ -132,6 +133,7 @@ export function diffAddresses(ctx: PlanContext): void {
       }
     }
   }
+  const recreated = addressesToRecreate(ctx, takenBy);
   // Addresses the topology wants.
   for (const [namespace, ns] of Object.entries(desired.namespaces)) {
     for (const [name, link] of Object.entries(ns.links)) {
@@ -146,6 +148,7 @@ export function diffAddresses(ctx: PlanContext): void {
           : undefined;
         const attributes = { address: a.cidr, link: name };
         if (have && have.protocol === NETFORM_PROTOCOL) continue;
+        const recreate = recreated.get(`${namespace}/${name}/${a.cidr}`);
         if (have) {
           ctx.changes.push({
             address,
@@ -155,8 +158,17 @@ export function diffAddresses(ctx: PlanContext): void {
             before: { ...attributes, protocol: have.protocol },
             after: { ...attributes, protocol: NETFORM_PROTOCOL },
             replacePaths: [],
-            reason: "it exists; it will be marked as owned",
+            reason: recreate === undefined
+              ? "it exists; it will be marked as owned"
+              : `it exists; it will be deleted and added again, marked as owned (${REMARK_WHY})`,
           });
+          if (recreate?.withPrimary === false) {
+            ctx.steps.push({
+              change: address,
+              operation: { op: "address.delete", namespace, link: name, cidr: a.cidr },
+              depth: ctx.depthOf(namespace, name),
+            });
+          }
         } else {
           const hadIt = (cause !== undefined || taker !== undefined) &&
             before?.addresses.some((x) => x.cidr === a.cidr);
@@ -181,13 +193,61 @@ export function diffAddresses(ctx: PlanContext): void {
             link: name,
             cidr: a.cidr,
             protocol: NETFORM_PROTOCOL,
-            ...(have ? { replace: true } : {}),
+            ...(have && recreate === undefined ? { replace: true } : {}),
           },
           depth: ctx.depthOf(namespace, name),
         });
       }
     }
   }
+}
+
+/** Why an IPv4 address is adopted by re-creating it, for the plan's reason. */
+const REMARK_WHY = "before Linux 6.4 the kernel cannot mark an existing IPv4 address";
+
+/**
+ * The IPv4 addresses to adopt on a kernel that cannot mark them in place (see
+ * `kernel_release.ts`), as `namespace/link/cidr` → whether the address goes with a primary that
+ * is re-created too (then it has no delete step of its own). Each is deleted and added again,
+ * so the routes the kernel flushes with it (the link's last IPv4 address: every IPv4 route
+ * through the link; any address: the routes using it as source) are added again too
+ * (`flushedBySteps`). Owned secondaries a re-created primary takes along are put in `takenBy`,
+ * to be added again.
+ */
+function addressesToRecreate(
+  ctx: PlanContext,
+  takenBy: Map<string, string>,
+): Map<string, { withPrimary: boolean }> {
+  const out = new Map<string, { withPrimary: boolean }>();
+  if (marksIPv4AddressInPlace(ctx.observed.kernelRelease)) return out;
+  for (const [namespace, ns] of Object.entries(ctx.desired.namespaces)) {
+    for (const [name, link] of Object.entries(ns.links)) {
+      const now = ctx.remaining.namespaces[namespace]?.links[name];
+      if (now === undefined || removedWith(ctx, namespace, name) !== undefined) continue;
+      const key = (cidr: string) => `${namespace}/${name}/${cidr}`;
+      const wanted = new Set(link.addresses.map((a) => a.cidr));
+      const adopted = now.addresses.filter((a) =>
+        wanted.has(a.cidr) && a.protocol !== NETFORM_PROTOCOL && !a.cidr.includes(":") &&
+        !takenBy.has(key(a.cidr))
+      );
+      if (adopted.length === 0) continue;
+      const primaries = primariesOf(now.addresses);
+      const adoptedCidrs = new Set(adopted.map((a) => a.cidr));
+      for (const a of adopted) {
+        const primary = primaries.get(a.cidr);
+        out.set(key(a.cidr), {
+          withPrimary: primary !== undefined && adoptedCidrs.has(primary),
+        });
+      }
+      for (const [secondary, primary] of primaries) {
+        if (!adoptedCidrs.has(primary) || adoptedCidrs.has(secondary)) continue;
+        if (wanted.has(secondary)) {
+          takenBy.set(key(secondary), addressAddress(namespace, name, primary));
+        }
+      }
+    }
+  }
+  return out;
 }
 
 export function routeAttributes(route: Route): Attributes {
@@ -276,16 +336,22 @@ export function diffRoutes(ctx: PlanContext): void {
       if (!have) {
         const old = before.get(key);
         const recreated = old !== undefined && ownsRoute(observed, namespace, old, topology);
+        // One that exists unmarked and that the kernel flushes during the apply (with an address
+        // re-created to adopt it) is still an import.
+        const adopted = !recreated && old !== undefined && old.protocol !== KERNEL_PROTOCOL &&
+          routeDifferences(want, old).length === 0;
         ctx.changes.push({
           address,
           type: "route",
           namespace,
-          action: recreated ? "replace" : "create",
-          before: recreated ? routeAttributes(old) : null,
+          action: recreated ? "replace" : adopted ? "import" : "create",
+          before: recreated || adopted ? routeAttributes(old) : null,
           after: routeAttributes(want),
           replacePaths: [],
           reason: recreated
             ? "deleted by the kernel with the link it goes through; added again"
+            : adopted
+            ? "it exists; the kernel deletes it during the apply, and it is added again, marked as owned"
             : "it is in the topology",
         });
         add(flushed.size > 0 && flushed.has(`${namespace} ${key}`));

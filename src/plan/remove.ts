@@ -27,7 +27,9 @@ export function withoutRemoved(observed: HostState, removal: Removal): HostState
     namespaces[name] = { links, routes };
   }
   dropEmptyIpvlanPorts(namespaces);
-  return { namespaces };
+  return observed.kernelRelease === undefined
+    ? { namespaces }
+    : { namespaces, kernelRelease: observed.kernelRelease };
 }
 
 /** A port disappears with its last slave, and its mode and flags with it. */

@@ -223,7 +223,7 @@ export function buildHostState(
       .sort(compareRoutes);
     namespaces[ns] = { links, routes };
   }
-  return { namespaces };
+  return { namespaces, kernelRelease: Deno.osRelease() };
 }
 
 type Common = Omit<Extract<Link, { kind: "bridge" }>, "kind">;

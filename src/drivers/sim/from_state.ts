@@ -186,6 +186,10 @@ export function kernelFromHostState(state: HostState): SimKernel {
     }
   }
 
-  const simState: SimState = { namespaces, macSeq };
+  const simState: SimState = {
+    namespaces,
+    macSeq,
+    ...(state.kernelRelease !== undefined ? { kernelRelease: state.kernelRelease } : {}),
+  };
   return new SimKernel(simState);
 }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { marksIPv4AddressInPlace } from "../../model/kernel_release.ts";
 import type { LinkChanges, LinkSpec, Operation } from "../../model/operations.ts";
 import type { Address, IpvlanPort, MacvlanMode, Route } from "../../model/state.ts";
 import { byteLength, MAX_LINK_NAME_BYTES, ROOT_NAMESPACE } from "../../model/names.ts";
@@ -878,9 +879,10 @@ export class SimKernel {
   // -------------------------------------------------------------- addresses
 
   /**
-   * RTM_NEWADDR (inet_rtm_newaddr / inet6_addr_add). With `replace`
-   * (NLM_F_REPLACE) an existing identical address takes the new protocol,
-   * which is how netform adopts an address it did not create.
+   * RTM_NEWADDR (inet_rtm_newaddr / inet6_addr_add). With `replace` (NLM_F_REPLACE) an
+   * existing identical address is kept: an IPv6 one takes the new protocol
+   * (inet6_addr_modify), an IPv4 one only from Linux 6.4 on — before, inet_rtm_newaddr
+   * ignored it (see `kernel_release.ts`).
    */
   addAddress(
     nsName: string,
@@ -911,7 +913,9 @@ export class SimKernel {
       return o !== undefined && sameIp(o, c) && (c.family === 6 || o.prefix === c.prefix);
     });
     if (dup && replace) {
-      dup.protocol = protocol;
+      if (c.family === 6 || marksIPv4AddressInPlace(this.#state.kernelRelease)) {
+        dup.protocol = protocol;
+      }
       return;
     }
     if (dup) throw kernelError("EEXIST", action);

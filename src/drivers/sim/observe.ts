@@ -24,7 +24,9 @@ export function observeState(state: SimState): HostState {
     sortByParsed(routes, (r) => r.to, compareRoutes);
     namespaces[nsName] = { links, routes };
   }
-  return { namespaces };
+  return state.kernelRelease === undefined
+    ? { namespaces }
+    : { namespaces, kernelRelease: state.kernelRelease };
 }
 
 function find(state: SimState, ref: DevRef): SimLink | undefined {

@@ -69,6 +69,7 @@ const SimNamespaceSchema = z.strictObject({
 export const SnapshotSchema = z.strictObject({
   formatVersion: z.literal(SNAPSHOT_FORMAT_VERSION),
   macSeq: z.number().int().min(1),
+  kernelRelease: z.string().min(1).max(64).optional(),
   namespaces: z.record(z.string(), SimNamespaceSchema),
 }).refine((s) => ROOT_NAMESPACE in s.namespaces, {
   message: `the "${ROOT_NAMESPACE}" namespace is missing`,
@@ -92,6 +93,7 @@ export function toSnapshot(kernel: SimKernel): Snapshot {
   return {
     formatVersion: SNAPSHOT_FORMAT_VERSION,
     macSeq: state.macSeq,
+    ...(state.kernelRelease !== undefined ? { kernelRelease: state.kernelRelease } : {}),
     namespaces: state.namespaces,
   };
 }

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { unsupportedKernel } from "../../model/kernel_release.ts";
 import { byteLength, MAX_LINK_NAME_BYTES } from "../../model/names.ts";
 import { parseCidr, parseIp } from "./ip.ts";
 import type { DevRef, SimLink, SimState } from "./types.ts";
@@ -27,6 +28,10 @@ export function snapshotIssues(state: SimState): SnapshotIssue[] {
   const everyLink = Object.entries(state.namespaces).flatMap(([ns, n]) =>
     n.links.map((link) => ({ ns, link }))
   );
+  const unsupported = state.kernelRelease === undefined
+    ? undefined
+    : unsupportedKernel(state.kernelRelease);
+  if (unsupported !== undefined) issues.push({ path: ["kernelRelease"], message: unsupported });
 
   for (const [nsName, ns] of Object.entries(state.namespaces)) {
     const nsPath = ["namespaces", nsName];

@@ -87,4 +87,9 @@ export interface SimState {
   namespaces: Record<string, SimNamespace>;
   /** Sequence for generated MAC addresses, so they are deterministic. */
   macSeq: number;
+  /**
+   * The release of the kernel this state was captured from; absent for a simulated host,
+   * which behaves as `DEFAULT_SIMULATED_RELEASE`.
+   */
+  kernelRelease?: string;
 }
