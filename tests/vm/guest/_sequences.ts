@@ -44,7 +44,46 @@ const route = (namespace: string, r: Partial<Route> & Pick<Route, "to">): Operat
   route: { type: "unicast", metric: 0, table: 254, protocol: 150, ...r },
 });
 
+/** An address as `ip addr add` makes it (no protocol), or replaced with `protocol`. */
+const byHand = (namespace: string, link: string, cidr: string, protocol = 0): Operation => ({
+  op: "address.add",
+  namespace,
+  link,
+  cidr,
+  protocol,
+  ...(protocol === 0 ? {} : { replace: true }),
+});
+
 export const SEQUENCES: Record<string, Operation[]> = {
+  "adoption: a replace marks an IPv6 address but (before 6.4) not an IPv4 one; delete and add does; a route is marked by replace":
+    [
+      ns("a"),
+      make({ namespace: "a", name: "x0", kind: "dummy", up: true }),
+      byHand("a", "x0", "10.0.0.1/24"),
+      byHand("a", "x0", "10.0.0.2/24"),
+      byHand("a", "x0", "fd00::1/64"),
+      route("a", { to: "10.5.0.0/24", via: "10.0.0.254", dev: "x0", protocol: 3 }),
+      byHand("a", "x0", "10.0.0.1/24", 150),
+      byHand("a", "x0", "10.0.0.2/24", 150),
+      byHand("a", "x0", "fd00::1/64", 150),
+      {
+        op: "route.add",
+        namespace: "a",
+        replace: true,
+        route: {
+          type: "unicast",
+          metric: 0,
+          table: 254,
+          protocol: 150,
+          to: "10.5.0.0/24",
+          via: "10.0.0.254",
+          dev: "x0",
+        },
+      },
+      { op: "address.delete", namespace: "a", link: "x0", cidr: "10.0.0.2/24" },
+      address("a", "x0", "10.0.0.2/24"),
+      byHand("a", "x0", "fd00::1/64", 0),
+    ],
   "a bridge that lost its last port is refused as a port with EINVAL (zero MAC), a fresh one with ELOOP":
     [
       ns("a"),
