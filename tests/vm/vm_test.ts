@@ -12,6 +12,7 @@ const GUEST_SUITES = [
   "tests/vm/guest/ipvlan_guest.ts",
   "tests/vm/guest/scenarios_guest.ts",
   "tests/vm/guest/examples_guest.ts",
+  "tests/vm/guest/adopt_guest.ts",
   "tests/vm/guest/differential_guest.ts",
 ];
 /** Passed on to the guest: the differential suite's seed and number of runs. */
