@@ -20,9 +20,10 @@
  *   slave's subnet, as the kernel requires ("Nexthop has invalid gateway"
  *   otherwise).
  * - Step (d)(3) `ip link set dev lo up` is the `lo` entry (links are up by
- *   default). Step (d)(4) `ip -4 addr add 127.0.0.1 dev lo` is deliberately
- *   left out: modern kernels put 127.0.0.1/8 on lo themselves when it goes up,
- *   and adding it again would only fail with "File exists".
+ *   default). Step (d)(4) `ip -4 addr add 127.0.0.1 dev lo` is left out: the
+ *   kernel puts 127.0.0.1/8 on lo itself when it goes up, and the command only
+ *   adds a 127.0.0.1/32 next to it. A host where it was run is still adopted
+ *   as it is: a namespace's loopback addresses are the namespace's own.
  */
 import { topology } from "../mod.ts";
 
