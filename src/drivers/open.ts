@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { unsupportedKernel } from "../model/kernel_release.ts";
 import { UsageError } from "../errors.ts";
 import type { Driver } from "./driver.ts";
 
@@ -31,9 +30,6 @@ export async function openDriver(
   if (options.stateInit) {
     throw new UsageError(`Cannot use --state-init with the live driver: it reads the host itself`);
   }
-  // Refused before anything is read: on an older kernel no address could ever be owned.
-  const unsupported = unsupportedKernel(Deno.osRelease());
-  if (unsupported !== undefined) throw new UsageError(`Cannot use the live driver: ${unsupported}`);
   const { LiveDriver } = await import("./live/driver.ts");
   return new LiveDriver();
 }

@@ -34,7 +34,8 @@ import {
   readU32,
   RTM_NEWLINK,
 } from "../../../ffi/messages.ts";
-import { KernelError } from "../../errors.ts";
+import { KernelError, UsageError } from "../../errors.ts";
+import { unsupportedKernel } from "../../model/kernel_release.ts";
 import type { Driver, RunFiles } from "../driver.ts";
 import type { Operation } from "../../model/operations.ts";
 import type { HostState } from "../../model/state.ts";
@@ -69,6 +70,13 @@ export class LiveDriver implements Driver {
     // (`ip link del`) since the names were cached: an old ifindex would name nothing, or
     // something else.
     this.#links.clear();
+    // Refused before anything is read (every command observes first): on an older kernel no
+    // address could ever be owned. Here, not when the driver is opened, so that a manifest's
+    // own error is reported first, before anything needs a permission on the host.
+    const unsupported = unsupportedKernel(Deno.osRelease());
+    if (unsupported !== undefined) {
+      throw new UsageError(`Cannot use the live driver: ${unsupported}`);
+    }
     const { observeHost } = await import("./observe.ts");
     return observeHost();
   }
