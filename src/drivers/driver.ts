@@ -6,6 +6,8 @@
  */
 import type { HostState } from "../model/state.ts";
 import type { Operation } from "../model/operations.ts";
+import { KernelError } from "../errors.ts";
+import { hasNameTemplate, quote } from "../model/names.ts";
 
 /** Files netform keeps for one host (or one simulator state file) between runs. */
 export interface RunFiles {
@@ -42,4 +44,27 @@ export interface Driver {
   /** Persists state where the driver has any (the sim's snapshot file). */
   flush?(): Promise<void>;
   close?(): void;
+}
+
+/**
+ * Refuses a link creation whose name (or veth peer's name) has a `%`, before
+ * anything is sent: the kernel would read it as a template and create the
+ * link under another name (`x%d` becomes `x0`, see `hasNameTemplate`), which
+ * the operation's later requests (alias, master, up) and its undo could not
+ * find. Both drivers call it first, so they refuse alike.
+ *
+ * @throws {KernelError} `EINVAL`, as the kernel answers for every `%` but one `%d`.
+ */
+export function refuseNameTemplate(operation: Operation): void {
+  if (operation.op !== "link.create") return;
+  const { link } = operation;
+  for (const name of [link.name, ...(link.peer ? [link.peer.name] : [])]) {
+    if (hasNameTemplate(name)) {
+      throw new KernelError(
+        "EINVAL",
+        `Cannot create link ${quote(link.name)} in namespace ${quote(link.namespace)}`,
+        `The name ${quote(name)} has a "%", which the kernel reads as a template for another name`,
+      );
+    }
+  }
 }

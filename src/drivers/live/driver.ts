@@ -36,7 +36,7 @@ import {
 } from "../../../ffi/messages.ts";
 import { KernelError, UsageError } from "../../errors.ts";
 import { unsupportedKernel } from "../../model/kernel_release.ts";
-import type { Driver, RunFiles } from "../driver.ts";
+import { type Driver, refuseNameTemplate, type RunFiles } from "../driver.ts";
 import type { Operation } from "../../model/operations.ts";
 import type { HostState } from "../../model/state.ts";
 import { ROOT_NAMESPACE } from "../../model/names.ts";
@@ -118,6 +118,7 @@ export class LiveDriver implements Driver {
   }
 
   #execute(op: Operation): void {
+    refuseNameTemplate(op);
     // A missing namespace is the first thing the kernel (and the simulator) can refuse: open it
     // before the request is built, whose own checks would otherwise answer first.
     const home = op.op === "link.create" ? op.link.namespace : op.namespace;

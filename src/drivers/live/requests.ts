@@ -66,7 +66,7 @@ import {
 import type { Request } from "../../../ffi/socket.ts";
 import { KernelError } from "../../errors.ts";
 import type { LinkChanges, LinkSpec, Operation } from "../../model/operations.ts";
-import { byteLength, MAX_LINK_NAME_BYTES } from "../../model/names.ts";
+import { byteLength, kernelNameProblem, MAX_LINK_NAME_BYTES } from "../../model/names.ts";
 import type {
   IpvlanFlag,
   IpvlanMode,
@@ -456,10 +456,7 @@ function checkPolicy(spec: LinkSpec, action: string): void {
   const tooLong = byteLength(spec.name) > MAX_LINK_NAME_BYTES ||
     byteLength(spec.alias ?? "") > MAX_ALIAS_BYTES;
   if (tooLong) throw new KernelError("ERANGE", action, "Attribute failed policy validation");
-  const name = spec.name;
-  if (name === "" || name === "." || name === ".." || /[/:\s]/.test(name)) {
-    throw new KernelError("EINVAL", action);
-  }
+  if (kernelNameProblem(spec.name) !== undefined) throw new KernelError("EINVAL", action);
 }
 
 /** `nf` + 8 random hex digits, free in each of `namespaces`. */

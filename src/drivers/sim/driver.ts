@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Driver, RunFiles } from "../driver.ts";
+import { type Driver, refuseNameTemplate, type RunFiles } from "../driver.ts";
 import type { Operation } from "../../model/operations.ts";
 import type { HostState } from "../../model/state.ts";
 import { UsageError } from "../../errors.ts";
@@ -113,6 +113,7 @@ export class SimDriver implements Driver {
 
   execute(operation: Operation): Promise<void> {
     try {
+      refuseNameTemplate(operation);
       this.kernel.execute(operation);
       return Promise.resolve();
     } catch (e) {

@@ -8,7 +8,12 @@
 import { marksIPv4AddressInPlace } from "../../model/kernel_release.ts";
 import type { LinkChanges, LinkSpec, Operation } from "../../model/operations.ts";
 import type { Address, IpvlanPort, MacvlanMode, Route } from "../../model/state.ts";
-import { byteLength, MAX_LINK_NAME_BYTES, ROOT_NAMESPACE } from "../../model/names.ts";
+import {
+  byteLength,
+  hasNameTemplate,
+  kernelNameProblem,
+  ROOT_NAMESPACE,
+} from "../../model/names.ts";
 import { kernelError } from "./errors.ts";
 import { contains, formatCidr, parseCidr, sameIp } from "./ip.ts";
 import {
@@ -373,12 +378,13 @@ export class SimKernel {
 
   #checkName(name: string, action: string): void {
     // IFLA_IFNAME policy (NLA_STRING, len IFNAMSIZ-1) → ERANGE; dev_valid_name → EINVAL.
-    if (byteLength(name) > MAX_LINK_NAME_BYTES) {
+    const problem = kernelNameProblem(name);
+    if (problem?.problem === "too long") {
       throw kernelError("ERANGE", action, "Attribute failed policy validation");
     }
-    if (name === "" || name === "." || name === ".." || /[/:\s]/.test(name)) {
-      throw kernelError("EINVAL", action);
-    }
+    // A "%" other than one "%d" is EINVAL; the kernel expands a "%d" (dev_alloc_name), which
+    // this model does not: the drivers refuse every "%" before a kernel sees it.
+    if (problem !== undefined || hasNameTemplate(name)) throw kernelError("EINVAL", action);
   }
 
   #checkMtu(mtu: number, action: string): void {

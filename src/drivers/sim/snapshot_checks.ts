@@ -8,7 +8,13 @@
  * @module
  */
 import { unsupportedKernel } from "../../model/kernel_release.ts";
-import { byteLength, MAX_LINK_NAME_BYTES } from "../../model/names.ts";
+import {
+  byteLength,
+  hasNameTemplate,
+  kernelNameProblem,
+  MAX_LINK_NAME_BYTES,
+  quote,
+} from "../../model/names.ts";
 import { parseCidr, parseIp } from "./ip.ts";
 import type { DevRef, SimLink, SimState } from "./types.ts";
 
@@ -37,10 +43,12 @@ export function snapshotIssues(state: SimState): SnapshotIssue[] {
     const nsPath = ["namespaces", nsName];
     const report = (path: (string | number)[], message: string) =>
       issues.push({ path: [...nsPath, ...path], message });
+    const fileName = namespaceFileNameProblem(nsName);
+    if (fileName !== undefined) report([], `${quote(nsName)} is not a namespace name: ${fileName}`);
     if (!ns.links.some((l) => l.kind === "loopback" && l.ifindex === 1)) {
       report(
         ["links"],
-        `namespace "${nsName}" has no loopback with ifindex 1; every namespace has one`,
+        `namespace ${quote(nsName)} has no loopback with ifindex 1; every namespace has one`,
       );
     }
     const names = new Map<string, number>();
@@ -49,16 +57,18 @@ export function snapshotIssues(state: SimState): SnapshotIssue[] {
       const at = (key?: string) => key === undefined ? ["links", i] : ["links", i, key];
       const firstName = names.get(link.name);
       if (firstName !== undefined) {
-        report(at("name"), `"${link.name}" is also the name of links[${firstName}]`);
+        report(at("name"), `${quote(link.name)} is also the name of links[${firstName}]`);
       } else names.set(link.name, i);
-      // dev_valid_name(): at most IFNAMSIZ - 1 bytes, not "." or "..", no "/", ":" or space.
-      if (
-        byteLength(link.name) > MAX_LINK_NAME_BYTES || link.name === "." || link.name === ".." ||
-        /[/:\s]/.test(link.name)
-      ) {
+      // A state no kernel can be in: dev_valid_name() refuses the name, or it has a "%", which
+      // the kernel always replaces (dev_alloc_name). Control and bidi characters are possible
+      // (the kernel accepts ESC or U+202E in a name): the renderer escapes them.
+      const kernel = kernelNameProblem(link.name);
+      if (kernel !== undefined || hasNameTemplate(link.name)) {
         report(
           at("name"),
-          `"${link.name}" is not a kernel interface name (at most ${MAX_LINK_NAME_BYTES} bytes, no "/", ":" or spaces)`,
+          `${
+            quote(link.name)
+          } is not a kernel interface name (at most ${MAX_LINK_NAME_BYTES} bytes, no "/", ":", "%" or spaces)`,
         );
       }
       const firstIndex = ifindexes.get(link.ifindex);
@@ -75,21 +85,27 @@ export function snapshotIssues(state: SimState): SnapshotIssue[] {
         );
       }
       if (link.kind === "loopback" && link.ifindex !== 1) {
-        report(at("ifindex"), `the loopback "${link.name}" has ifindex ${link.ifindex}, not 1`);
+        report(
+          at("ifindex"),
+          `the loopback ${quote(link.name)} has ifindex ${link.ifindex}, not 1`,
+        );
       }
 
       if (link.master !== undefined) {
         const master = ns.links.find((l) => l.ifindex === link.master);
         if (!master) {
-          report(at("master"), `names ifindex ${link.master}, which no link in "${nsName}" has`);
+          report(
+            at("master"),
+            `names ifindex ${link.master}, which no link in ${quote(nsName)} has`,
+          );
         } else if (master.kind !== "bridge") {
-          report(at("master"), `names "${master.name}", a ${master.kind}, not a bridge`);
-        } else if (master === link) report(at("master"), `"${link.name}" names itself`);
+          report(at("master"), `names ${quote(master.name)}, a ${master.kind}, not a bridge`);
+        } else if (master === link) report(at("master"), `${quote(link.name)} names itself`);
       }
 
       const wantsParent = link.kind === "ipvlan" || link.kind === "macvlan";
       if (wantsParent && link.parent === undefined) {
-        report(at(), `the ${link.kind} "${link.name}" has no parent`);
+        report(at(), `the ${link.kind} ${quote(link.name)} has no parent`);
       } else if (!wantsParent && link.parent !== undefined) {
         report(at("parent"), `a ${link.kind} has no parent; only ipvlan and macvlan links do`);
       } else if (link.parent !== undefined) {
@@ -97,21 +113,21 @@ export function snapshotIssues(state: SimState): SnapshotIssue[] {
         if (!parent) {
           report(at("parent"), describeMissing(link.parent, state));
         } else if (parent === link) {
-          report(at("parent"), `"${link.name}" names itself`);
+          report(at("parent"), `${quote(link.name)} names itself`);
         } else if (link.kind === "ipvlan" && !parent.ipvlanPort) {
           report(
             at("parent"),
-            `names "${parent.name}", which has no ipvlanPort although it carries this ipvlan`,
+            `names ${quote(parent.name)}, which has no ipvlanPort although it carries this ipvlan`,
           );
         }
       }
       if (link.kind === "ipvlan" && link.devId === undefined) {
-        report(at(), `the ipvlan "${link.name}" has no devId`);
+        report(at(), `the ipvlan ${quote(link.name)} has no devId`);
       } else if (link.kind !== "ipvlan" && link.devId !== undefined) {
         report(at("devId"), `a ${link.kind} has no devId; only ipvlan links do`);
       }
       if (link.kind === "macvlan" && link.macvlanMode === undefined) {
-        report(at(), `the macvlan "${link.name}" has no macvlanMode`);
+        report(at(), `the macvlan ${quote(link.name)} has no macvlanMode`);
       } else if (link.kind !== "macvlan" && link.macvlanMode !== undefined) {
         report(at("macvlanMode"), `a ${link.kind} has no macvlanMode; only macvlan links do`);
       }
@@ -122,25 +138,29 @@ export function snapshotIssues(state: SimState): SnapshotIssue[] {
         if (slaves.length === 0) {
           report(
             at("ipvlanPort"),
-            `"${link.name}" has an ipvlan port but no ipvlan link names it as parent (the kernel removes the port with its last slave)`,
+            `${
+              quote(link.name)
+            } has an ipvlan port but no ipvlan link names it as parent (the kernel removes the port with its last slave)`,
           );
         }
       }
 
       if (link.kind === "veth" && link.peer === undefined) {
-        report(at(), `the veth "${link.name}" has no peer`);
+        report(at(), `the veth ${quote(link.name)} has no peer`);
       } else if (link.kind !== "veth" && link.peer !== undefined) {
         report(at("peer"), `a ${link.kind} has no peer; only veth links do`);
       } else if (link.peer !== undefined) {
         const peer = find(link.peer);
         if (!peer) report(at("peer"), describeMissing(link.peer, state));
-        else if (peer === link) report(at("peer"), `"${link.name}" names itself`);
+        else if (peer === link) report(at("peer"), `${quote(link.name)} names itself`);
         else if (peer.kind !== "veth") {
-          report(at("peer"), `names "${peer.name}", a ${peer.kind}, not a veth`);
+          report(at("peer"), `names ${quote(peer.name)}, a ${peer.kind}, not a veth`);
         } else if (!isRef(peer.peer, nsName, link)) {
           report(
             at("peer"),
-            `names "${link.peer.namespace}/${peer.name}", whose peer does not point back to "${nsName}/${link.name}"`,
+            `names ${
+              quote(`${link.peer.namespace}/${peer.name}`)
+            }, whose peer does not point back to ${quote(`${nsName}/${link.name}`)}`,
           );
         }
       }
@@ -149,7 +169,7 @@ export function snapshotIssues(state: SimState): SnapshotIssue[] {
       link.addresses.forEach((address, j) => {
         const cidr = parseCidr(address.cidr);
         if (!cidr) {
-          report(["links", i, "addresses", j, "cidr"], `"${address.cidr}" is not a CIDR`);
+          report(["links", i, "addresses", j, "cidr"], `${quote(address.cidr)} is not a CIDR`);
           return;
         }
         // The kernel's identity: IPv4 by address and prefix length (inet_insert_ifa; lo may
@@ -159,7 +179,7 @@ export function snapshotIssues(state: SimState): SnapshotIssue[] {
         if (first !== undefined) {
           report(
             ["links", i, "addresses", j, "cidr"],
-            `"${address.cidr}" is also addresses[${first}] of "${link.name}"`,
+            `${quote(address.cidr)} is also addresses[${first}] of ${quote(link.name)}`,
           );
         } else seen.set(key, j);
       });
@@ -168,12 +188,12 @@ export function snapshotIssues(state: SimState): SnapshotIssue[] {
     const routes = new Map<string, number>();
     ns.routes.forEach((route, r) => {
       const at = (key?: string) => key === undefined ? ["routes", r] : ["routes", r, key];
-      if (!parseCidr(route.to)) report(at("to"), `"${route.to}" is not a CIDR`);
+      if (!parseCidr(route.to)) report(at("to"), `${quote(route.to)} is not a CIDR`);
       if (route.via !== undefined && !parseIp(route.via)) {
-        report(at("via"), `"${route.via}" is not an IP address`);
+        report(at("via"), `${quote(route.via)} is not an IP address`);
       }
       if (route.dev !== undefined && !names.has(route.dev)) {
-        report(at("dev"), `names "${route.dev}", which is not a link in "${nsName}"`);
+        report(at("dev"), `names ${quote(route.dev)}, which is not a link in ${quote(nsName)}`);
       }
       const key = JSON.stringify([
         route.table,
@@ -194,7 +214,21 @@ export function snapshotIssues(state: SimState): SnapshotIssue[] {
 
 function describeMissing(ref: DevRef, state: SimState): string {
   if (!Object.hasOwn(state.namespaces, ref.namespace)) {
-    return `names namespace "${ref.namespace}", which is not in the snapshot`;
+    return `names namespace ${quote(ref.namespace)}, which is not in the snapshot`;
   }
-  return `names ifindex ${ref.ifindex} in "${ref.namespace}", which no link there has`;
+  return `names ifindex ${ref.ifindex} in ${quote(ref.namespace)}, which no link there has`;
+}
+
+/**
+ * Why `name` cannot be a named namespace, which is a file under /run/netns
+ * (`ip netns add` takes any file name: ESC, newline and U+202E included, so
+ * those are possible and are escaped when printed, not refused here).
+ */
+function namespaceFileNameProblem(name: string): string | undefined {
+  if (name === "") return "it is empty";
+  if (name === "." || name === "..") return "it is not a file name";
+  if (name.includes("/")) return 'it contains "/"';
+  if (name.includes("\0")) return "it contains a NUL byte";
+  if (byteLength(name) > 255) return `it is ${byteLength(name)} bytes long, more than 255`;
+  return undefined;
 }
