@@ -182,13 +182,28 @@ export class ApplyError extends NetformError {
   /** Steps undone by the rollback, in the order undone. */
   readonly undone: readonly string[];
   readonly rollback: RollbackOutcome;
+  /** The message without the journal: one line. */
+  readonly summary: string;
+  /**
+   * The journal, one line per step (`  done    create veth "v1" …`), printed
+   * under the summary. Kept apart so that each is printed as one line even when
+   * a name in it has a newline (see `report` in `src/cli/main.ts`).
+   */
+  readonly journal: readonly string[];
   constructor(
     message: string,
     readonly done: readonly string[],
     readonly failed: string,
-    options?: ErrorOptions & { undone?: readonly string[]; rollback?: RollbackOutcome },
+    options?: ErrorOptions & {
+      undone?: readonly string[];
+      rollback?: RollbackOutcome;
+      journal?: readonly string[];
+    },
   ) {
-    super(message, options);
+    const journal = options?.journal ?? [];
+    super(journal.length === 0 ? message : `${message}\n${journal.join("\n")}`, options);
+    this.summary = message;
+    this.journal = journal;
     this.undone = options?.undone ?? [];
     this.rollback = options?.rollback ?? "kept";
   }

@@ -181,12 +181,13 @@ async function failure(
     await driver.flush?.();
     if (done.length === 0) {
       return new ApplyError(
-        `${head} Nothing was changed. Journal:\n${journal.render()}`,
+        `${head} Nothing was changed. Journal:`,
         [],
         failed,
         {
           cause: error,
           rollback: "restored",
+          journal: journal.lines(),
         },
       );
     }
@@ -195,10 +196,10 @@ async function failure(
     return new ApplyError(
       `${head} Rollback is off (--no-rollback): the ${done.length} step(s) done before it are ` +
         `kept, so the host is partly changed: ${describeDifferences(left, 50)}. Run plan to ` +
-        `see what is left to do. Journal:\n${journal.render()}`,
+        `see what is left to do. Journal:`,
       done,
       failed,
-      { cause: error, rollback: "kept" },
+      { cause: error, rollback: "kept", journal: journal.lines() },
     );
   }
 
@@ -268,10 +269,15 @@ async function failure(
       describeDifferences(left, 50)
     }${problems.length > 0 ? `; undo errors: ${problems.join("; ")}` : ""}.`;
   return new ApplyError(
-    `${head} ${outcome} ${lists} Journal:\n${journal.render()}`,
+    `${head} ${outcome} ${lists} Journal:`,
     done,
     failed,
-    { cause: error, undone, rollback: restored ? "restored" : "incomplete" },
+    {
+      cause: error,
+      undone,
+      rollback: restored ? "restored" : "incomplete",
+      journal: journal.lines(),
+    },
   );
 }
 

@@ -50,13 +50,11 @@ export class Journal {
   }
 
   /** One line per entry: `  done    create veth "v1" in namespace "ns1"`. */
-  render(): string {
-    return this.entries
-      .map((e) =>
-        `  ${e.outcome.padEnd(7)} ${describeOperation(e.step.operation)}${
-          e.error ? `: ${e.error}` : ""
-        }`
-      )
-      .join("\n");
+  lines(): string[] {
+    return this.entries.map((e) =>
+      `  ${e.outcome.padEnd(7)} ${describeOperation(e.step.operation)}${
+        e.error ? `: ${e.error}` : ""
+      }`
+    );
   }
 }

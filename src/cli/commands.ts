@@ -88,7 +88,8 @@ export async function planCommand(file: string, options: PlanOptions): Promise<E
   }
   if (out.json) out.data(encodePlan(plan));
   else {
-    out.line(renderPlan(plan, { color: shouldUseColor() }));
+    const color = shouldUseColor();
+    out.block(renderPlan(plan, { color }), { color });
     if (options.out !== undefined) {
       out.line(
         `\nSaved the plan to "${options.out}": apply it with "netform apply ${options.out}".`,
@@ -191,7 +192,8 @@ async function execute(
       "Cannot use --confirm-within with a simulator kept in memory: pass --state FILE",
     );
   }
-  out.line(renderPlan(plan, { color: shouldUseColor() }));
+  const color = shouldUseColor();
+  out.block(renderPlan(plan, { color }), { color });
   if (plan.changes.length === 0) {
     if (out.json) out.data({ applied: [], summary: plan.summary });
     await driver.flush?.();
@@ -301,7 +303,7 @@ export async function showCommand(options: HostOptions): Promise<ExitCode> {
   const driver = await openHost(out, options);
   const state = await driver.observe();
   if (out.json) out.data(state);
-  else out.line(renderState(state));
+  else out.block(renderState(state));
   return 0;
 }
 

@@ -28,7 +28,7 @@ export async function demoCommand(): Promise<ExitCode> {
 
   out.line(`\n== plan ${file}\n`);
   const first = plan(topology, await driver.observe());
-  out.line(renderPlan(first, { color }));
+  out.block(renderPlan(first, { color }), { color });
 
   out.line(`\n== apply\n`);
   const report = await applyPlan(first, driver, { onStep: (d) => out.line(`  done: ${d}`) });
@@ -43,14 +43,14 @@ export async function demoCommand(): Promise<ExitCode> {
   );
 
   out.line(`\n== show\n`);
-  out.line(renderState(await driver.observe()));
+  out.block(renderState(await driver.observe()));
 
   out.line(`\n== plan again\n`);
-  out.line(renderPlan(plan(topology, await driver.observe()), { color }));
+  out.block(renderPlan(plan(topology, await driver.observe()), { color }), { color });
 
   out.line(`\n== destroy\n`);
   const destroy = planDestroy(topology.name, await driver.observe());
-  out.line(renderPlan(destroy, { color }));
+  out.block(renderPlan(destroy, { color }), { color });
   await applyPlan(destroy, driver);
   // Compared as netform observes it: the simulator's MAC counter only moves forward.
   const back = JSON.stringify(await driver.observe()) === start;

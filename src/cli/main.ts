@@ -5,7 +5,8 @@
  * @module
  */
 import { Command, CommanderError } from "@commander-js/extra-typings";
-import { ManifestError, NetformError } from "../errors.ts";
+import { ApplyError, ManifestError, NetformError } from "../errors.ts";
+import { quote } from "../model/names.ts";
 import {
   applyCommand,
   confirmCommand,
@@ -28,6 +29,7 @@ import {
   stateInitOption,
   stateOption,
 } from "./options.ts";
+import { terminalBlock, terminalLine } from "./output.ts";
 
 export const VERSION = "0.1.0";
 
@@ -37,7 +39,10 @@ function program(run: (code: Promise<ExitCode>) => void) {
     .description("Declarative, typed infrastructure-as-code for Linux host networking")
     .version(VERSION)
     .exitOverride()
-    .configureOutput({ writeErr: (s) => Deno.stderr.writeSync(new TextEncoder().encode(s)) })
+    // Commander's own messages quote the command line back ("unknown option '…'").
+    .configureOutput({
+      writeErr: (s) => Deno.stderr.writeSync(new TextEncoder().encode(terminalBlock(s))),
+    })
     .option(
       "--manifest-timeout <seconds>",
       "time limit for evaluating a manifest (default 10; env NETFORM_MANIFEST_TIMEOUT)",
@@ -136,8 +141,17 @@ export async function main(args: string[], options: MainOptions = {}): Promise<n
   }
 }
 
+/**
+ * Prints an error on stderr and returns the exit code. Every line goes through
+ * `terminalLine`: messages quote names from the host (a namespace someone
+ * created with `ip netns add`, a link alias) as they are, so a newline in one
+ * is escaped as `\n` rather than starting a line, and ESC, C1 controls and
+ * bidi characters are escaped too. The only multi-line messages, a failed
+ * apply's journal and a stack trace, are printed a line at a time.
+ */
 function report(error: unknown): number {
-  const write = (s: string) => Deno.stderr.writeSync(new TextEncoder().encode(s + "\n"));
+  const write = (s: string) =>
+    Deno.stderr.writeSync(new TextEncoder().encode(terminalLine(s) + "\n"));
   if (error instanceof CommanderError) {
     return error.code === "commander.helpDisplayed" || error.code === "commander.version" ||
         error.code === "commander.help"
@@ -145,17 +159,32 @@ function report(error: unknown): number {
       : 1;
   }
   if (error instanceof ManifestError) {
-    write(`Error: Invalid manifest "${error.file}":`);
+    write(`Error: Invalid manifest ${quote(error.file)}:`);
     for (const issue of error.issues) {
       write(`  - ${issue.path ? issue.path + ": " : ""}${issue.message}`);
       if (issue.hint) write(`    ${issue.hint}`);
     }
     return 1;
   }
+  if (error instanceof ApplyError) {
+    write(`Error: ${error.summary}`);
+    for (const line of error.journal) write(line);
+    return 1;
+  }
   if (error instanceof NetformError) {
     write(`Error: ${error.message}`);
     return 1;
   }
-  write(`Error: unexpected failure: ${(error as Error)?.stack ?? String(error)}`);
+  const head = String(error);
+  const stack = (error as Error)?.stack;
+  write(`Error: unexpected failure: ${head}`);
+  // The stack's frames (V8 writes each as "    at …") after the message it starts with.
+  const rest = typeof stack !== "string"
+    ? ""
+    : stack.startsWith(head)
+    ? stack.slice(head.length)
+    : stack;
+  const frames = rest.split("\n").filter((l) => /^\s+at /.test(l));
+  for (const frame of frames) write(frame);
   return 1;
 }

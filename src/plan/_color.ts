@@ -18,6 +18,26 @@ export interface Colors {
   cyan: Style;
 }
 
+/** Each style's SGR parameters: the one that opens it and the one that closes it. */
+const CODES: Readonly<Record<keyof Colors, readonly [open: number, close: number]>> = {
+  bold: [1, 22],
+  dim: [2, 22],
+  red: [31, 39],
+  green: [32, 39],
+  yellow: [33, 39],
+  cyan: [36, 39],
+};
+
+/**
+ * Every escape sequence these styles write, and nothing else: the output
+ * boundary (`src/cli/output.ts`) lets exactly these through when colour is on
+ * and escapes every other ESC.
+ */
+export const OWN_SEQUENCES: RegExp = new RegExp(
+  `\x1b\\[(?:${[...new Set(Object.values(CODES).flat())].join("|")})m`,
+  "g",
+);
+
 const identity: Style = (text) => text;
 
 function style(open: number, close: number): Style {
@@ -30,22 +50,10 @@ function style(open: number, close: number): Style {
 
 /** Styles that emit ANSI codes when `enabled`, or leave text untouched. */
 export function createColors(enabled: boolean): Colors {
-  if (!enabled) {
-    return {
-      bold: identity,
-      dim: identity,
-      red: identity,
-      green: identity,
-      yellow: identity,
-      cyan: identity,
-    };
-  }
-  return {
-    bold: style(1, 22),
-    dim: style(2, 22),
-    red: style(31, 39),
-    green: style(32, 39),
-    yellow: style(33, 39),
-    cyan: style(36, 39),
-  };
+  const styles = Object.fromEntries(
+    Object.entries(CODES).map((
+      [name, [open, close]],
+    ) => [name, enabled ? style(open, close) : identity]),
+  );
+  return styles as unknown as Colors;
 }

@@ -31,8 +31,16 @@
  * `Change.reason` is a short lowercase clause shown as `# (because REASON)`
  * under the header; a leading "because " in it is not repeated.
  *
+ * Nothing from the plan is printed as it is: names and string values are
+ * quoted with `quote`, and addresses, attribute names and reasons (which embed
+ * names) pass through `escapeUnsafe`, so a name someone else gave a namespace
+ * or a link alias (ESC, a newline, U+202E) prints as `\u001b`, `\n`,
+ * `\u202e` on the line it belongs to. Only the SGR codes of `_color.ts` are
+ * written raw, and only with colour on.
+ *
  * @module
  */
+import { escapeUnsafe, quote } from "../model/names.ts";
 import { type Colors, createColors } from "./_color.ts";
 import type { Action, Attributes, AttributeValue, Change, Plan } from "./plan.ts";
 
@@ -65,7 +73,7 @@ export function renderPlan(plan: Plan, options: RenderOptions = {}): string {
     return (plan.kind === "destroy"
       ? c.bold(c.green("No objects need to be destroyed."))
       : c.bold(c.green(`No changes.`)) +
-        ` The host matches the topology ${JSON.stringify(plan.topology)}.`) + "\n";
+        ` The host matches the topology ${quote(plan.topology)}.`) + "\n";
   }
 
   const out: string[] = [];
@@ -86,7 +94,9 @@ export function renderPlan(plan: Plan, options: RenderOptions = {}): string {
     out.push(
       "",
       c.bold(c.yellow("Steps that a rollback cannot undo exactly:")),
-      ...plan.irreversible.map((i) => `  step ${i.step} (${i.change}): ${i.reason}`),
+      ...plan.irreversible.map((i) =>
+        `  step ${i.step} (${escapeUnsafe(i.change)}): ${escapeUnsafe(i.reason)}`
+      ),
     );
   }
   if (plan.foreign !== undefined && plan.foreign.length > 0) {
@@ -151,7 +161,7 @@ function symbol(action: Action, c: Colors): string {
 }
 
 function header(change: Change, c: Colors): string {
-  const addr = c.bold(`  # ${change.address}`);
+  const addr = c.bold(`  # ${escapeUnsafe(change.address)}`);
   switch (change.action) {
     case "create":
       return `${addr} ${c.bold("will be created")}`;
@@ -179,14 +189,14 @@ interface Line {
 function renderChange(change: Change, c: Colors): string[] {
   const out = [header(change, c)];
   const reason = change.reason.trim().replace(/^because\s+/i, "");
-  if (reason !== "") out.push(`  # (because ${reason})`);
+  if (reason !== "") out.push(`  # (because ${escapeUnsafe(reason)})`);
   if (change.cascadeOf !== undefined) {
-    out.push(`  # (deleted with ${change.cascadeOf}: no operation of its own)`);
+    out.push(`  # (deleted with ${escapeUnsafe(change.cascadeOf)}: no operation of its own)`);
   }
 
   const { lines, hidden } = attributeLines(change);
-  const opening = `${symbol(change.action, c)} ${change.type} ${
-    JSON.stringify(displayName(change))
+  const opening = `${symbol(change.action, c)} ${escapeUnsafe(change.type)} ${
+    quote(displayName(change))
   }`;
   if (lines.length === 0 && hidden === 0) {
     out.push(`${opening} {}`);
@@ -231,13 +241,23 @@ function attributeLines(change: Change): { lines: Line[]; hidden: number } {
     const forces = forcing.has(name);
     if (b === null && a === null) continue;
     if (b === null) {
-      lines.push({ mark: "+", name, value: formatValue(a), forces });
+      lines.push({ mark: "+", name: escapeUnsafe(name), value: formatValue(a), forces });
     } else if (a === null) {
-      lines.push({ mark: "-", name, value: `${formatValue(b)} -> null`, forces });
+      lines.push({
+        mark: "-",
+        name: escapeUnsafe(name),
+        value: `${formatValue(b)} -> null`,
+        forces,
+      });
     } else if (a !== b) {
-      lines.push({ mark: "~", name, value: `${formatValue(b)} -> ${formatValue(a)}`, forces });
+      lines.push({
+        mark: "~",
+        name: escapeUnsafe(name),
+        value: `${formatValue(b)} -> ${formatValue(a)}`,
+        forces,
+      });
     } else if (change.action === "import") {
-      lines.push({ mark: " ", name, value: formatValue(a), forces });
+      lines.push({ mark: " ", name: escapeUnsafe(name), value: formatValue(a), forces });
     } else {
       hidden++;
     }
@@ -245,9 +265,12 @@ function attributeLines(change: Change): { lines: Line[]; hidden: number } {
   return { lines, hidden };
 }
 
-/** Strings quoted as JSON, numbers and booleans bare, `null`. */
+/**
+ * Strings quoted as JSON (with every character a terminal would interpret
+ * escaped, see `quote`), numbers and booleans bare, `null`.
+ */
 export function formatValue(value: AttributeValue): string {
-  return typeof value === "string" ? JSON.stringify(value) : String(value);
+  return typeof value === "string" ? quote(value) : String(value);
 }
 
 /**
