@@ -105,7 +105,11 @@ export function renderPlan(plan: Plan, options: RenderOptions = {}): string {
       c.bold(
         c.red("Objects this topology does not own that go with it (--allow-cascade-foreign):"),
       ),
-      ...plan.foreign.map((f) => `  ${f.object}: ${f.effect} by step ${f.step} (${f.change})`),
+      ...plan.foreign.map((f) =>
+        `  ${escapeUnsafe(f.object)}: ${escapeUnsafe(f.effect)} by step ${f.step} (${
+          escapeUnsafe(f.change)
+        })`
+      ),
     );
   }
   return out.join("\n") + "\n";
